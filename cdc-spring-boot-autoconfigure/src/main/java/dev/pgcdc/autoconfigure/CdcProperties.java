@@ -1,0 +1,342 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties for change data capture ({@code cdc.*}).
+ *
+ * <p>Every default works against a local PostgreSQL with {@code wal_level=logical}: the connection falls
+ * back to {@code spring.datasource.*}, and the slot and the publication ({@code FOR ALL TABLES}) are
+ * created on first start.
+ *
+ * @author pgcdc
+ */
+@ConfigurationProperties("cdc")
+public class CdcProperties {
+
+	/**
+	 * Whether to capture changes at all.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * How often the client reports its confirmed position to the server.
+	 */
+	private Duration statusInterval = Duration.ofSeconds(10);
+
+	private final Connection connection = new Connection();
+
+	private final Slot slot = new Slot();
+
+	private final Publication publication = new Publication();
+
+	private final Heartbeat heartbeat = new Heartbeat();
+
+	private final Reconnect reconnect = new Reconnect();
+
+	private final Queue queue = new Queue();
+
+	private final ApplicationEvents applicationEvents = new ApplicationEvents();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getStatusInterval() {
+		return this.statusInterval;
+	}
+
+	public void setStatusInterval(Duration statusInterval) {
+		this.statusInterval = statusInterval;
+	}
+
+	public Connection getConnection() {
+		return this.connection;
+	}
+
+	public Slot getSlot() {
+		return this.slot;
+	}
+
+	public Publication getPublication() {
+		return this.publication;
+	}
+
+	public Heartbeat getHeartbeat() {
+		return this.heartbeat;
+	}
+
+	public Reconnect getReconnect() {
+		return this.reconnect;
+	}
+
+	public Queue getQueue() {
+		return this.queue;
+	}
+
+	public ApplicationEvents getApplicationEvents() {
+		return this.applicationEvents;
+	}
+
+	/**
+	 * Where to read changes from; each unset value falls back to {@code spring.datasource.*}.
+	 */
+	public static class Connection {
+
+		/**
+		 * JDBC URL of the database to capture. Defaults to the application's DataSource URL.
+		 */
+		private String url;
+
+		/**
+		 * Role to connect as; it needs the REPLICATION attribute. Defaults to the DataSource username.
+		 */
+		private String username;
+
+		/**
+		 * Password of the role. Defaults to the DataSource password.
+		 */
+		private String password;
+
+		public String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(String url) {
+			this.url = url;
+		}
+
+		public String getUsername() {
+			return this.username;
+		}
+
+		public void setUsername(String username) {
+			this.username = username;
+		}
+
+		public String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(String password) {
+			this.password = password;
+		}
+
+	}
+
+	/**
+	 * The logical replication slot that keeps the position in the WAL.
+	 */
+	public static class Slot {
+
+		/**
+		 * Name of the replication slot: lower-case letters, digits and underscores. Each application
+		 * that consumes changes independently needs its own slot.
+		 */
+		private String name = "cdc";
+
+		/**
+		 * Whether to create the slot when it does not exist.
+		 */
+		private boolean create = true;
+
+		/**
+		 * Whether a created slot is temporary: dropped when the connection ends, so changes made while the
+		 * application is down are not delivered. For tests and demos only.
+		 */
+		private boolean temporary = false;
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
+
+		public boolean isCreate() {
+			return this.create;
+		}
+
+		public void setCreate(boolean create) {
+			this.create = create;
+		}
+
+		public boolean isTemporary() {
+			return this.temporary;
+		}
+
+		public void setTemporary(boolean temporary) {
+			this.temporary = temporary;
+		}
+
+	}
+
+	/**
+	 * The publication that selects which tables are captured.
+	 */
+	public static class Publication {
+
+		/**
+		 * Name of the publication.
+		 */
+		private String name = "cdc";
+
+		/**
+		 * Whether to create the publication when missing and keep its table list equal to
+		 * {@code tables}. Set to false when an administrator manages the publication.
+		 */
+		private boolean create = true;
+
+		/**
+		 * Tables to capture, as "schema.table" or a bare name in schema public. Empty captures every
+		 * table (FOR ALL TABLES, which needs a superuser to create).
+		 */
+		private List<String> tables = new ArrayList<>();
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			this.name = name;
+		}
+
+		public boolean isCreate() {
+			return this.create;
+		}
+
+		public void setCreate(boolean create) {
+			this.create = create;
+		}
+
+		public List<String> getTables() {
+			return this.tables;
+		}
+
+		public void setTables(List<String> tables) {
+			this.tables = tables;
+		}
+
+	}
+
+	/**
+	 * Heartbeat messages that keep an idle slot moving.
+	 */
+	public static class Heartbeat {
+
+		/**
+		 * How often to write a heartbeat message to the WAL, so that the slot's confirmed position keeps up
+		 * with the server while the captured tables are idle and WAL is not retained for ever. Also used to
+		 * notice a dead connection. 0 turns heartbeats off.
+		 */
+		private Duration interval = Duration.ofMinutes(1);
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+	}
+
+	/**
+	 * Reconnection after the replication connection is lost.
+	 */
+	public static class Reconnect {
+
+		/**
+		 * Wait before the first reconnection attempt; doubled after each failure.
+		 */
+		private Duration initialInterval = Duration.ofSeconds(1);
+
+		/**
+		 * Longest wait between reconnection attempts.
+		 */
+		private Duration maxInterval = Duration.ofSeconds(30);
+
+		public Duration getInitialInterval() {
+			return this.initialInterval;
+		}
+
+		public void setInitialInterval(Duration initialInterval) {
+			this.initialInterval = initialInterval;
+		}
+
+		public Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(Duration maxInterval) {
+			this.maxInterval = maxInterval;
+		}
+
+	}
+
+	/**
+	 * The buffer between reading the WAL and delivering events. When full, reading waits: a slow consumer
+	 * slows the stream instead of growing the heap.
+	 */
+	public static class Queue {
+
+		/**
+		 * Most events held between the reader and the dispatcher.
+		 */
+		private int capacity = 8192;
+
+		/**
+		 * Most WAL data held between the reader and the dispatcher.
+		 */
+		private DataSize maxBytes = DataSize.ofMegabytes(64);
+
+		public int getCapacity() {
+			return this.capacity;
+		}
+
+		public void setCapacity(int capacity) {
+			this.capacity = capacity;
+		}
+
+		public DataSize getMaxBytes() {
+			return this.maxBytes;
+		}
+
+		public void setMaxBytes(DataSize maxBytes) {
+			this.maxBytes = maxBytes;
+		}
+
+	}
+
+	/**
+	 * Publishing changes as Spring application events.
+	 */
+	public static class ApplicationEvents {
+
+		/**
+		 * Whether to publish every ChangeEvent, TransactionEvent and LogicalMessage through the
+		 * ApplicationEventPublisher, for @EventListener methods.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+}

@@ -1,0 +1,96 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import dev.pgcdc.event.TableId;
+import dev.pgcdc.replication.ConnectionSettings;
+import dev.pgcdc.replication.ReplicationSettings;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.util.StringUtils;
+
+/**
+ * Turns {@link CdcProperties} into engine settings, checking each value so that a bad one fails
+ * start-up with a message that names the property and the fix.
+ */
+final class ReplicationSettingsFactory {
+
+	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+
+	private ReplicationSettingsFactory() {
+	}
+
+	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource) {
+		CdcProperties.Connection connection = properties.getConnection();
+		String url = StringUtils.hasText(connection.getUrl()) ? connection.getUrl()
+				: (datasource != null) ? datasource.getJdbcUrl() : null;
+		if (!StringUtils.hasText(url)) {
+			throw new InvalidConfigurationPropertyValueException("cdc.connection.url", null,
+					"No database to capture. Set cdc.connection.url or spring.datasource.url to a "
+							+ "jdbc:postgresql:// URL.");
+		}
+		if (!url.startsWith("jdbc:postgresql:")) {
+			throw new InvalidConfigurationPropertyValueException("cdc.connection.url", maskPassword(url),
+					"Change data capture needs PostgreSQL: use a jdbc:postgresql:// URL.");
+		}
+		String username = StringUtils.hasText(connection.getUsername()) ? connection.getUsername()
+				: (datasource != null) ? datasource.getUsername() : null;
+		String password = (connection.getPassword() != null) ? connection.getPassword()
+				: (datasource != null) ? datasource.getPassword() : null;
+		String slot = properties.getSlot().getName();
+		if (slot == null || !SLOT_NAME.matcher(slot).matches()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.slot.name", slot,
+					"Replication slot names are 1 to 63 lower-case letters, digits and underscores, for example 'orders_cdc'.");
+		}
+		String publication = properties.getPublication().getName();
+		if (!StringUtils.hasText(publication)) {
+			throw new InvalidConfigurationPropertyValueException("cdc.publication.name", publication,
+					"Name the publication to stream, for example 'cdc'.");
+		}
+		for (String table : properties.getPublication().getTables()) {
+			if (!StringUtils.hasText(table) || TableId.parse(table).name().isEmpty()
+					|| TableId.parse(table).schema().isEmpty()) {
+				throw new InvalidConfigurationPropertyValueException("cdc.publication.tables", table,
+						"List tables as 'schema.table' or a bare table name (schema public).");
+			}
+		}
+		requirePositive("cdc.status-interval", properties.getStatusInterval());
+		requireNotNegative("cdc.heartbeat.interval", properties.getHeartbeat().getInterval());
+		requirePositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
+		requirePositive("cdc.reconnect.max-interval", properties.getReconnect().getMaxInterval());
+		if (properties.getQueue().getCapacity() < 1) {
+			throw new InvalidConfigurationPropertyValueException("cdc.queue.capacity", properties.getQueue().getCapacity(),
+					"The queue needs room for at least one event; the default is 8192.");
+		}
+		if (properties.getQueue().getMaxBytes() == null || properties.getQueue().getMaxBytes().toBytes() < 1024) {
+			throw new InvalidConfigurationPropertyValueException("cdc.queue.max-bytes", properties.getQueue().getMaxBytes(),
+					"Allow at least 1KB of queued WAL data; the default is 64MB.");
+		}
+		return new ReplicationSettings(new ConnectionSettings(url, username, password), slot,
+				properties.getSlot().isCreate(), properties.getSlot().isTemporary(), publication,
+				properties.getPublication().isCreate(), properties.getPublication().getTables(),
+				properties.getStatusInterval(), properties.getHeartbeat().getInterval(),
+				properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval(),
+				properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes());
+	}
+
+	private static void requirePositive(String name, Duration value) {
+		if (value == null || value.isZero() || value.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(name, value, "Use a positive duration such as 10s.");
+		}
+	}
+
+	private static void requireNotNegative(String name, Duration value) {
+		if (value == null || value.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(name, value,
+					"Use a positive duration such as 1m, or 0 to turn it off.");
+		}
+	}
+
+	private static String maskPassword(String url) {
+		return new ConnectionSettings(url, null, null).safeUrl();
+	}
+
+}

@@ -1,0 +1,90 @@
+package dev.pgcdc.listener.support;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.TransactionEvent;
+import dev.pgcdc.replication.ChangeConsumer;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
+import org.springframework.context.event.GenericApplicationListener;
+import org.springframework.context.support.AbstractApplicationContext;
+import org.springframework.core.ResolvableType;
+
+/**
+ * Publishes every {@link ChangeEvent}, {@link TransactionEvent} and {@link LogicalMessage} through the
+ * application context, so that {@code @EventListener} methods receive them.
+ *
+ * <p>Listeners run on the engine's dispatch thread and a transaction is acknowledged only after they
+ * return; an exception from a listener goes to the engine's error handler. Transactions are only
+ * assembled when some listener takes {@link TransactionEvent}, so large transactions cost no memory
+ * otherwise.
+ *
+ * @author pgcdc
+ */
+public class ApplicationEventPublishingConsumer implements ChangeConsumer {
+
+	private static final ResolvableType TRANSACTION_EVENT = ResolvableType
+		.forClassWithGenerics(PayloadApplicationEvent.class, TransactionEvent.class);
+
+	private final ApplicationContext context;
+
+	private volatile Boolean wantsTransactions;
+
+	public ApplicationEventPublishingConsumer(ApplicationContext context) {
+		this.context = context;
+	}
+
+	@Override
+	public void onChange(ChangeEvent event) {
+		this.context.publishEvent(event);
+	}
+
+	@Override
+	public void onTransaction(TransactionEvent transaction) {
+		this.context.publishEvent(transaction);
+	}
+
+	@Override
+	public void onMessage(LogicalMessage message) {
+		this.context.publishEvent(message);
+	}
+
+	@Override
+	public boolean wantsTransactions() {
+		Boolean wants = this.wantsTransactions;
+		if (wants == null) {
+			wants = hasTransactionListener();
+			this.wantsTransactions = wants;
+		}
+		return wants;
+	}
+
+	private boolean hasTransactionListener() {
+		if (!(this.context instanceof AbstractApplicationContext configurable)) {
+			return true;
+		}
+		for (ApplicationListener<?> listener : configurable.getApplicationListeners()) {
+			if (supportsTransactions(listener)) {
+				return true;
+			}
+		}
+		for (ApplicationListener<?> listener : configurable.getBeansOfType(ApplicationListener.class, false, false)
+			.values()) {
+			if (supportsTransactions(listener)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean supportsTransactions(ApplicationListener<?> listener) {
+		if (listener instanceof GenericApplicationListener generic) {
+			return generic.supportsEventType(TRANSACTION_EVENT);
+		}
+		ResolvableType declared = ResolvableType.forClass(listener.getClass()).as(ApplicationListener.class).getGeneric();
+		return declared.resolve() == null || declared.isAssignableFrom(TRANSACTION_EVENT);
+	}
+
+}

@@ -1,0 +1,709 @@
+package dev.pgcdc.replication;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.Lsn;
+import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.pgoutput.PgOutputDecoder;
+import dev.pgcdc.pgoutput.PgOutputMessage;
+import dev.pgcdc.pgoutput.PgOutputMessage.Begin;
+import dev.pgcdc.pgoutput.PgOutputMessage.Commit;
+import dev.pgcdc.pgoutput.PgOutputMessage.Delete;
+import dev.pgcdc.pgoutput.PgOutputMessage.Insert;
+import dev.pgcdc.pgoutput.PgOutputMessage.Message;
+import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
+import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
+import dev.pgcdc.pgoutput.PgOutputMessage.Update;
+import dev.pgcdc.replication.ReplicationSetup.SlotStatus;
+import dev.pgcdc.replication.StreamMarker.StreamReset;
+import dev.pgcdc.replication.StreamMarker.TransactionBegin;
+import dev.pgcdc.replication.StreamMarker.TransactionCommit;
+import dev.pgcdc.replication.types.JdbcTypeLookup;
+import dev.pgcdc.replication.types.ValueDecoders;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * Streams committed changes from a logical replication slot to {@link ChangeConsumer}s, at least once and
+ * in commit order.
+ *
+ * <p>One reader thread reads the slot with a blocking {@code read()} and decodes it; a bounded queue
+ * hands events to one dispatch thread; a transaction's end position is confirmed to the server only
+ * after every consumer has handled it. Lost connections are retried with back-off, resuming after the
+ * last transaction already received. {@link #start()} checks the database first and throws
+ * {@link ReplicationSetupException} when it is not ready.
+ *
+ * @author pgcdc
+ */
+public final class ReplicationEngine {
+
+	/** Prefix of the heartbeat messages the engine writes; never delivered to consumers. */
+	public static final String HEARTBEAT_PREFIX = "pgcdc-heartbeat";
+
+	/** Prefix of the message that wakes the reader when stopping; never delivered. */
+	static final String WAKEUP_PREFIX = "pgcdc-wakeup";
+
+	private static final Log logger = LogFactory.getLog(ReplicationEngine.class);
+
+	private static final int BATCH_ITEMS = 256;
+
+	private static final long BATCH_BYTES = 1024 * 1024;
+
+	private static final long HAND_OVER_WAIT_MILLIS = 200;
+
+	private final ReplicationSettings settings;
+
+	private final PgConnector connector;
+
+	private final List<ChangeConsumer> consumers;
+
+	private final DispatchErrorHandler errorHandler;
+
+	private final ValueConverter converter;
+
+	private final FlushTracker flushTracker = new FlushTracker();
+
+	private final StreamStatistics statistics = new StreamStatistics();
+
+	private final Object lifecycleMonitor = new Object();
+
+	private volatile EngineState state = EngineState.STOPPED;
+
+	private volatile String lastError;
+
+	private volatile boolean running;
+
+	private volatile CountDownLatch stopSignal = new CountDownLatch(0);
+
+	private volatile Connection replicationConnection;
+
+	private volatile PGReplicationStream currentStream;
+
+	private volatile long readBlockedSince;
+
+	private volatile long lastProgressNanos;
+
+	private volatile Lsn acknowledgedLsn = Lsn.ZERO;
+
+	private long watchdogTimeoutMillis;
+
+	private long wakeIntervalMillis;
+
+	private ServerWatch serverWatch;
+
+	private Thread serverWatchThread;
+
+	private volatile long lastStatusNanos;
+
+	private volatile Lsn reportedLsn = Lsn.ZERO;
+
+	private volatile long lastWakeNanos;
+
+	private volatile long readGeneration;
+
+	private volatile boolean inTransaction;
+
+	private EventQueue queue;
+
+	private Dispatcher dispatcher;
+
+	private Thread readerThread;
+
+	private Thread dispatcherThread;
+
+	private ScheduledExecutorService scheduler;
+
+	private ValueDecoders decoders;
+
+	private SlotStatus slotStatus;
+
+	private volatile Lsn resumeLsn = Lsn.ZERO;
+
+	private Connection heartbeatConnection;
+
+	private long lastWatchedReceiveLsn;
+
+	/**
+	 * Create an engine.
+	 * @param settings what to stream and how
+	 * @param consumers who receives the changes, called in this order
+	 * @param errorHandler what to do when a consumer throws
+	 * @param converter the converter rows use for typed access
+	 */
+	public ReplicationEngine(ReplicationSettings settings, List<ChangeConsumer> consumers,
+			DispatchErrorHandler errorHandler, ValueConverter converter) {
+		this.settings = Objects.requireNonNull(settings, "settings must not be null");
+		this.connector = new PgConnector(settings.connection());
+		this.consumers = List.copyOf(consumers);
+		this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler must not be null");
+		this.converter = Objects.requireNonNull(converter, "converter must not be null");
+	}
+
+	/**
+	 * Check the database, create slot and publication as configured, and start streaming in the
+	 * background.
+	 * @throws ReplicationSetupException if the database is not ready; the message says how to fix it
+	 */
+	public void start() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.running) {
+				return;
+			}
+			this.state = EngineState.STARTING;
+			this.lastError = null;
+			try {
+				prepare();
+			}
+			catch (RuntimeException ex) {
+				this.state = EngineState.FAILED;
+				this.lastError = ex.getMessage();
+				throw ex;
+			}
+			this.running = true;
+			this.stopSignal = new CountDownLatch(1);
+			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes());
+			this.dispatcher = new Dispatcher(this.queue, this.consumers, this.errorHandler, this.flushTracker,
+					this.statistics, this::dispatchFailed);
+			this.dispatcherThread = newThread(this.dispatcher, "pgcdc-dispatch-" + this.settings.slotName());
+			this.readerThread = newThread(this::readLoop, "pgcdc-reader-" + this.settings.slotName());
+			this.scheduler = Executors.newSingleThreadScheduledExecutor(
+					(task) -> newThread(task, "pgcdc-heartbeat-" + this.settings.slotName()));
+			this.serverWatch = new ServerWatch(this.connector, this::serverGone,
+					this.settings.reconnectInitialInterval().toMillis());
+			this.serverWatchThread = newThread(this.serverWatch, "pgcdc-watch-" + this.settings.slotName());
+			this.dispatcherThread.start();
+			this.readerThread.start();
+			this.serverWatchThread.start();
+			Duration heartbeat = this.settings.heartbeatInterval();
+			if (heartbeat != null && !heartbeat.isZero() && !heartbeat.isNegative()) {
+				this.scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat.toMillis(), heartbeat.toMillis(),
+						TimeUnit.MILLISECONDS);
+			}
+			long tend = Math.min(1000, this.settings.statusInterval().toMillis());
+			this.scheduler.scheduleWithFixedDelay(this::tendIdleStream, tend, tend, TimeUnit.MILLISECONDS);
+			if (this.watchdogTimeoutMillis > 0) {
+				long period = Math.max(100, Math.min(5000, this.watchdogTimeoutMillis / 4));
+				this.scheduler.scheduleWithFixedDelay(this::watchdog, period, period, TimeUnit.MILLISECONDS);
+			}
+		}
+	}
+
+	private void prepare() {
+		try (Connection connection = this.connector.open()) {
+			ReplicationSetup setup = new ReplicationSetup(this.settings);
+			this.slotStatus = setup.prepare(connection);
+			this.watchdogTimeoutMillis = watchdogTimeout(connection);
+		}
+		catch (SQLException ex) {
+			throw new ReplicationSetupException("Could not connect to PostgreSQL at " + this.settings.connection().safeUrl()
+					+ " as '" + this.settings.connection().username() + "': " + ex.getMessage()
+					+ ". Check cdc.connection.* (or spring.datasource.*) and that the server is reachable.", ex);
+		}
+		this.decoders = new ValueDecoders(new JdbcTypeLookup(this.connector.asDataSource()));
+	}
+
+	/**
+	 * How long the reader may wait in {@code read()} without any sign of the server before the connection
+	 * is presumed dead. The server sends a keepalive within {@code wal_sender_timeout / 2} of client silence,
+	 * and a heartbeat message arrives every heartbeat interval.
+	 */
+	private long watchdogTimeout(Connection connection) throws SQLException {
+		long senderTimeout = Long.parseLong(
+				ReplicationSetup.queryString(connection, "SELECT setting FROM pg_settings WHERE name = 'wal_sender_timeout'"));
+		long heartbeat = (this.settings.heartbeatInterval() != null) ? this.settings.heartbeatInterval().toMillis() : 0;
+		long status = this.settings.statusInterval().toMillis();
+		this.wakeIntervalMillis = (senderTimeout > 0) ? Math.min(status, senderTimeout / 4) : status;
+		long timeout = Math.max(senderTimeout * 2, heartbeat * 3);
+		return (senderTimeout == 0 && heartbeat == 0) ? 0 : timeout;
+	}
+
+	/**
+	 * Stop streaming: finish the batch being dispatched, confirm what was fully handled, close the
+	 * connection. Events still queued are not acknowledged and arrive again on the next start.
+	 */
+	public void stop() {
+		synchronized (this.lifecycleMonitor) {
+			if (!this.running) {
+				if (this.state != EngineState.FAILED) {
+					this.state = EngineState.STOPPED;
+				}
+				return;
+			}
+			this.running = false;
+			this.stopSignal.countDown();
+			this.dispatcher.stop();
+			join(this.dispatcherThread, 30_000);
+			if (this.readBlockedSince != 0) {
+				wakeReader();
+			}
+			join(this.readerThread, 5_000);
+			if (this.readerThread.isAlive()) {
+				abortReplicationConnection();
+				join(this.readerThread, 5_000);
+			}
+			this.scheduler.shutdownNow();
+			this.serverWatch.stop();
+			closeHeartbeatConnection();
+			this.queue.clear();
+			if (this.state != EngineState.FAILED) {
+				this.state = EngineState.STOPPED;
+			}
+			logger.info("Stopped streaming slot '" + this.settings.slotName() + "' at " + this.acknowledgedLsn);
+		}
+	}
+
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	public EngineState state() {
+		return this.state;
+	}
+
+	/**
+	 * Return the message of the last error that interrupted streaming, if it has not recovered since.
+	 * @return the message or {@code null}
+	 */
+	public String lastError() {
+		return this.lastError;
+	}
+
+	public StreamStatistics statistics() {
+		return this.statistics;
+	}
+
+	/**
+	 * Return the position last confirmed to the server as flushed.
+	 * @return the acknowledged position
+	 */
+	public Lsn flushedLsn() {
+		return this.acknowledgedLsn;
+	}
+
+	public ReplicationSettings settings() {
+		return this.settings;
+	}
+
+	/**
+	 * Return the number of items waiting between the reader and the dispatcher.
+	 * @return the queue length
+	 */
+	public int queueSize() {
+		EventQueue current = this.queue;
+		return (current != null) ? current.size() : 0;
+	}
+
+	private void readLoop() {
+		Backoff backoff = new Backoff(this.settings.reconnectInitialInterval(), this.settings.reconnectMaxInterval());
+		while (this.running) {
+			try (Connection connection = this.connector.openReplication()) {
+				this.replicationConnection = connection;
+				PGReplicationStream stream = openStream(connection);
+				this.currentStream = stream;
+				this.statistics.connected();
+				this.state = EngineState.STREAMING;
+				this.lastError = null;
+				backoff.reset();
+				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
+						+ this.settings.publicationName() + "' from " + (this.resumeLsn.isValid() ? this.resumeLsn : "its confirmed position"));
+				stream(stream);
+				acknowledge(stream, true);
+				stream.close();
+			}
+			catch (SQLException | RuntimeException ex) {
+				if (!this.running) {
+					break;
+				}
+				if (!handleStreamFailure(ex, backoff)) {
+					return;
+				}
+			}
+			finally {
+				this.replicationConnection = null;
+				this.currentStream = null;
+				this.readBlockedSince = 0;
+			}
+		}
+	}
+
+	private PGReplicationStream openStream(Connection connection) throws SQLException {
+		PGConnection pgConnection = connection.unwrap(PGConnection.class);
+		if (this.slotStatus == SlotStatus.CREATE_TEMPORARY) {
+			pgConnection.getReplicationAPI()
+				.createReplicationSlot()
+				.logical()
+				.withSlotName(this.settings.slotName())
+				.withOutputPlugin(ReplicationSetup.PLUGIN)
+				.withTemporaryOption()
+				.make();
+		}
+		return pgConnection.getReplicationAPI()
+			.replicationStream()
+			.logical()
+			.withSlotName(this.settings.slotName())
+			.withStartPosition(LogSequenceNumber.valueOf(this.resumeLsn.value()))
+			.withSlotOption("proto_version", 1)
+			.withSlotOption("publication_names", ReplicationSetup.quote(this.settings.publicationName()))
+			.withSlotOption("messages", true)
+			.withStatusInterval((int) Math.max(1, this.settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
+			.withAutomaticFlush(false)
+			.start();
+	}
+
+	/** Returns whether to try again. */
+	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
+		String message = String.valueOf(ex.getMessage());
+		String sqlState = (ex instanceof SQLException sql) ? sql.getSQLState() : null;
+		this.queueReset();
+		if ("55006".equals(sqlState) || message.contains("is active for PID")) {
+			this.state = EngineState.STANDBY;
+			this.lastError = null;
+			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
+			return pause(Math.min(backoff.nextDelayMillis(), 5_000));
+		}
+		if ("42704".equals(sqlState)) {
+			// the slot or the publication vanished: streaming on would skip or invent data
+			this.state = EngineState.FAILED;
+			this.lastError = message + ". The replication slot or publication was dropped while streaming; changes "
+					+ "since then cannot be recovered from this slot. Recreate them and reload with cdc.snapshot.mode=initial.";
+			logger.error("Change data capture stopped: " + this.lastError, ex);
+			this.running = false;
+			this.dispatcher.stop();
+			return false;
+		}
+		this.state = EngineState.RECONNECTING;
+		this.lastError = message;
+		long delay = backoff.nextDelayMillis();
+		logger.warn("Replication connection failed (" + message + "); reconnecting in " + delay + " ms, resuming after "
+				+ (this.resumeLsn.isValid() ? this.resumeLsn : "the slot's confirmed position"));
+		return pause(delay);
+	}
+
+	private boolean pause(long millis) {
+		try {
+			this.stopSignal.await(millis, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		return this.running;
+	}
+
+	private void queueReset() {
+		EventBatch reset = new EventBatch(1);
+		reset.add(new StreamReset(), 0);
+		try {
+			while (this.running && !this.queue.offer(reset, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+				// the dispatcher drains the queue; wait for room
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void stream(PGReplicationStream stream) throws SQLException {
+		this.inTransaction = false;
+		PgOutputDecoder decoder = new PgOutputDecoder(1);
+		EventAssembler assembler = new EventAssembler(this.decoders, this.converter);
+		EventBatch batch = new EventBatch(BATCH_ITEMS);
+		this.lastProgressNanos = System.nanoTime();
+		while (this.running) {
+			this.readBlockedSince = System.nanoTime();
+			ByteBuffer buffer = stream.read();
+			this.readBlockedSince = 0;
+			this.readGeneration++;
+			if (buffer == null) {
+				if (stream.isClosed()) {
+					throw new SQLException("The server ended the replication stream");
+				}
+				continue;
+			}
+			this.lastProgressNanos = System.nanoTime();
+			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
+			int size = buffer.remaining();
+			PgOutputMessage message = decoder.decode(buffer);
+			if (message instanceof Insert insert) {
+				batch.add(assembler.insert(insert, lsn), size);
+			}
+			else if (message instanceof Update update) {
+				batch.add(assembler.update(update, lsn), size);
+			}
+			else if (message instanceof Delete delete) {
+				batch.add(assembler.delete(delete, lsn), size);
+			}
+			else if (message instanceof Begin begin) {
+				this.inTransaction = true;
+				assembler.begin(begin);
+				batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+			}
+			else if (message instanceof Commit commit) {
+				Lsn endLsn = new Lsn(commit.endLsn());
+				batch.add(new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime()),
+						size);
+				batch = handOver(stream, batch);
+				this.resumeLsn = endLsn;
+				this.inTransaction = false;
+				this.statistics.received(endLsn);
+			}
+			else if (message instanceof Relation relation) {
+				assembler.relation(relation);
+			}
+			else if (message instanceof Truncate truncate) {
+				for (int oid : truncate.relationOids()) {
+					batch.add(assembler.truncate(oid, lsn), size);
+					if (batch.isFull()) {
+						batch = handOver(stream, batch);
+					}
+				}
+			}
+			else if (message instanceof Message logical) {
+				if (!logical.prefix().startsWith(HEARTBEAT_PREFIX) && !logical.prefix().equals(WAKEUP_PREFIX)) {
+					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
+							new Lsn(logical.lsn())), size);
+					if (!logical.transactional()) {
+						batch = handOver(stream, batch);
+					}
+				}
+			}
+			else if (logger.isDebugEnabled()) {
+				logger.debug("Skipping pgoutput message " + message);
+			}
+			if (batch.isFull() || batch.bytes() >= BATCH_BYTES) {
+				batch = handOver(stream, batch);
+			}
+			acknowledge(stream, false);
+		}
+	}
+
+	/**
+	 * Queue a batch, waiting for room while keeping the server informed, so that a slow consumer makes
+	 * the reader wait instead of the server timing the connection out.
+	 */
+	private EventBatch handOver(PGReplicationStream stream, EventBatch batch) throws SQLException {
+		if (batch.isEmpty()) {
+			return batch;
+		}
+		long statusNanos = this.settings.statusInterval().toNanos();
+		long lastStatus = System.nanoTime();
+		try {
+			while (!this.queue.offer(batch, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+				if (!this.running) {
+					return new EventBatch(BATCH_ITEMS);
+				}
+				this.lastProgressNanos = System.nanoTime();
+				if (System.nanoTime() - lastStatus >= statusNanos) {
+					acknowledge(stream, true);
+					lastStatus = System.nanoTime();
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new SQLException("Interrupted while handing events to the dispatcher", ex);
+		}
+		return new EventBatch(BATCH_ITEMS);
+	}
+
+	private void acknowledge(PGReplicationStream stream, boolean force) throws SQLException {
+		confirm(stream, this.flushTracker.flushable());
+		// pgjdbc sends its periodic status only after the next message arrives, which on a quiet
+		// stream may be long after the position moved; say it now if the interval has passed
+		long now = System.nanoTime();
+		Lsn confirmed = this.acknowledgedLsn;
+		if (force || (confirmed.compareTo(this.reportedLsn) > 0
+				&& now - this.lastStatusNanos >= this.settings.statusInterval().toNanos())) {
+			stream.forceUpdateStatus();
+			this.lastStatusNanos = now;
+			this.reportedLsn = confirmed;
+		}
+	}
+
+	/**
+	 * Record a position as safe to confirm. Only a volatile field of the stream is set, so this is safe
+	 * from any thread; pgjdbc sends it with its next status message.
+	 */
+	private synchronized void confirm(PGReplicationStream stream, Lsn position) {
+		if (position.compareTo(this.acknowledgedLsn) > 0) {
+			LogSequenceNumber lsn = LogSequenceNumber.valueOf(position.value());
+			stream.setFlushedLSN(lsn);
+			stream.setAppliedLSN(lsn);
+			this.acknowledgedLsn = position;
+		}
+	}
+
+	/**
+	 * Keep a quiet stream's confirmed position moving, from the scheduler thread.
+	 * <p>First, when the reader waits in {@code read()} outside a transaction and everything it received
+	 * has been handled, the server's own position (which pgjdbc takes from keepalives) is safe to confirm:
+	 * every transaction committed before it was sent, received and handled. Without this, the slot would
+	 * stand still on a quiet publication and a server shutting down would wait for ever for the client to
+	 * confirm its shutdown checkpoint. A read generation that must not change while the check runs rules out
+	 * a message slipping in between.
+	 * <p>Second, when the reader has waited in {@code read()} for a wake interval, write a tiny
+	 * non-transactional message. pgjdbc answers server keepalives and sends status only when a message
+	 * arrives, so without it a quiet stream would leave keepalives unanswered until the server times the
+	 * connection out, and confirmed positions unreported. The wake interval is the status interval, or a
+	 * quarter of {@code wal_sender_timeout} if that is shorter: one WAL record of about 60 bytes per
+	 * interval, only while the stream is quiet.
+	 */
+	private void tendIdleStream() {
+		PGReplicationStream stream = this.currentStream;
+		if (stream == null || this.state != EngineState.STREAMING) {
+			return;
+		}
+		long generation = this.readGeneration;
+		if (this.readBlockedSince != 0 && !this.inTransaction
+				&& this.flushTracker.flushable().compareTo(this.resumeLsn) >= 0) {
+			Lsn received = new Lsn(stream.getLastReceiveLSN().asLong());
+			if (generation == this.readGeneration && this.readBlockedSince != 0 && !this.inTransaction) {
+				confirm(stream, received);
+			}
+		}
+		long blockedSince = this.readBlockedSince;
+		long now = System.nanoTime();
+		long wakeNanos = TimeUnit.MILLISECONDS.toNanos(this.wakeIntervalMillis);
+		if (blockedSince != 0 && now - blockedSince >= wakeNanos && now - this.lastWakeNanos >= wakeNanos) {
+			this.lastWakeNanos = now;
+			try {
+				emitMessage(false, WAKEUP_PREFIX);
+			}
+			catch (SQLException ex) {
+				closeHeartbeatConnection();
+				logger.debug("Could not wake the reader", ex);
+			}
+		}
+	}
+
+	/** The server ended the watch connection: it is going down, so do not hold its shutdown up. */
+	private void serverGone() {
+		if (this.running && this.state == EngineState.STREAMING) {
+			logger.warn("The server ended its sessions (shutdown or crash); closing the replication connection and "
+					+ "reconnecting when it is back");
+			abortReplicationConnection();
+		}
+	}
+
+	private void dispatchFailed(Exception ex) {
+		this.state = EngineState.FAILED;
+		this.lastError = "A consumer failed and the error handler stopped the stream: " + ex.getMessage();
+		logger.error("Change data capture stopped; the failed transaction was not acknowledged and will be "
+				+ "delivered again after a restart", ex);
+		this.running = false;
+		this.stopSignal.countDown();
+		wakeReader();
+	}
+
+	private void heartbeat() {
+		if (this.state != EngineState.STREAMING) {
+			return;
+		}
+		try {
+			emitMessage(true, HEARTBEAT_PREFIX);
+		}
+		catch (SQLException ex) {
+			closeHeartbeatConnection();
+			logger.warn("Heartbeat failed: " + ex.getMessage());
+		}
+	}
+
+	private synchronized void emitMessage(boolean transactional, String prefix) throws SQLException {
+		if (this.heartbeatConnection == null || this.heartbeatConnection.isClosed()) {
+			this.heartbeatConnection = this.connector.open();
+		}
+		try (PreparedStatement statement = this.heartbeatConnection
+			.prepareStatement("SELECT pg_logical_emit_message(?, ?, now()::text)")) {
+			statement.setBoolean(1, transactional);
+			statement.setString(2, prefix);
+			statement.execute();
+		}
+	}
+
+	private synchronized void closeHeartbeatConnection() {
+		if (this.heartbeatConnection != null) {
+			try {
+				this.heartbeatConnection.close();
+			}
+			catch (SQLException ex) {
+				// already broken
+			}
+			this.heartbeatConnection = null;
+		}
+	}
+
+	/**
+	 * Presume the connection dead when the reader has waited in {@code read()} past the timeout while the
+	 * server's position did not move either (keepalives move it even when no data is sent).
+	 */
+	private void watchdog() {
+		long blockedSince = this.readBlockedSince;
+		PGReplicationStream stream = this.currentStream;
+		if (blockedSince == 0 || stream == null) {
+			return;
+		}
+		long received = stream.getLastReceiveLSN().asLong();
+		if (received != this.lastWatchedReceiveLsn) {
+			this.lastWatchedReceiveLsn = received;
+			this.lastProgressNanos = System.nanoTime();
+			return;
+		}
+		long quietMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - Math.max(blockedSince, this.lastProgressNanos));
+		if (quietMillis > this.watchdogTimeoutMillis) {
+			logger.warn("No data or keepalive from the server for " + quietMillis + " ms; presuming the replication "
+					+ "connection dead and reconnecting");
+			abortReplicationConnection();
+		}
+	}
+
+	private void wakeReader() {
+		try {
+			emitMessage(false, WAKEUP_PREFIX);
+		}
+		catch (SQLException ex) {
+			abortReplicationConnection();
+		}
+	}
+
+	private void abortReplicationConnection() {
+		Connection connection = this.replicationConnection;
+		if (connection != null) {
+			try {
+				connection.abort(Runnable::run);
+			}
+			catch (SQLException ex) {
+				logger.debug("Could not abort the replication connection", ex);
+			}
+		}
+	}
+
+	private static Thread newThread(Runnable task, String name) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(true);
+		return thread;
+	}
+
+	private static void join(Thread thread, long millis) {
+		try {
+			thread.join(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

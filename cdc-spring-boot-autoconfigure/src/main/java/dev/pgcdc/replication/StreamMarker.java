@@ -1,0 +1,32 @@
+package dev.pgcdc.replication;
+
+import java.time.Instant;
+
+import dev.pgcdc.event.Lsn;
+
+/**
+ * The non-event items the reader puts on the queue between events: transaction boundaries, and a reset
+ * when the connection was lost in the middle of a transaction.
+ *
+ * @author pgcdc
+ */
+sealed interface StreamMarker {
+
+	/** A transaction starts; its changes follow. */
+	record TransactionBegin(long xid, Lsn commitLsn, Instant commitTime) implements StreamMarker {
+	}
+
+	/**
+	 * A transaction ended; {@code endLsn} is what to acknowledge once every consumer is done with it.
+	 */
+	record TransactionCommit(long xid, Lsn commitLsn, Lsn endLsn, Instant commitTime) implements StreamMarker {
+	}
+
+	/**
+	 * The connection dropped; an unfinished transaction before this marker will be sent again from its
+	 * start, so partial transaction state must be dropped.
+	 */
+	record StreamReset() implements StreamMarker {
+	}
+
+}

@@ -1,0 +1,100 @@
+package dev.pgcdc.replication;
+
+import java.util.List;
+
+import dev.pgcdc.event.AbstractRow;
+import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.pgoutput.TupleData;
+
+/**
+ * A {@link dev.pgcdc.event.Row} over a decoded {@code pgoutput} tuple that turns column bytes into Java
+ * values only when a value is asked for, so consumers that look at a few columns (or none) do not pay
+ * for the rest.
+ *
+ * <p>Decoded values are cached; decoding is deterministic, so two threads racing to fill the same slot
+ * store equal values. A key-only image exposes just the key columns. An unchanged TOAST value of a new
+ * image is taken from the old image when the old image has it (REPLICA IDENTITY FULL).
+ *
+ * @author pgcdc
+ */
+final class TupleRow extends AbstractRow {
+
+	private final TableSchema schema;
+
+	private final TupleData tuple;
+
+	private final boolean keyOnly;
+
+	private final TupleRow fallback;
+
+	private Object[] values;
+
+	TupleRow(TableSchema schema, TupleData tuple, boolean keyOnly, TupleRow fallback, ValueConverter converter) {
+		super(converter);
+		this.schema = schema;
+		this.tuple = tuple;
+		this.keyOnly = keyOnly;
+		this.fallback = fallback;
+	}
+
+	@Override
+	public List<String> columns() {
+		return this.keyOnly ? this.schema.keyColumns() : this.schema.columns();
+	}
+
+	@Override
+	protected int indexOf(String column) {
+		return this.keyOnly ? this.schema.keyIndexOf(column) : this.schema.indexOf(column);
+	}
+
+	@Override
+	protected Object valueAt(int index) {
+		int column = this.keyOnly ? this.schema.keyPositions()[index] : index;
+		if (column >= this.tuple.columnCount()) {
+			return null;
+		}
+		byte kind = this.tuple.kind(column);
+		if (kind == TupleData.NULL) {
+			return null;
+		}
+		if (kind == TupleData.UNCHANGED_TOAST) {
+			return (this.fallback != null) ? this.fallback.valueAt(column) : null;
+		}
+		// null means "not decoded yet": a decoder never returns null for a value that was sent, and a
+		// thread that sees another's half-published cache just decodes again
+		Object[] cache = this.values;
+		if (cache == null) {
+			cache = new Object[this.tuple.columnCount()];
+			this.values = cache;
+		}
+		Object value = cache[column];
+		if (value == null) {
+			value = this.schema.decoder(column)
+				.decode(this.tuple.buffer(), this.tuple.offset(column), this.tuple.length(column));
+			if (!(value instanceof byte[])) {
+				cache[column] = value;
+			}
+		}
+		return value;
+	}
+
+	@Override
+	protected boolean isUnchangedAt(int index) {
+		int column = this.keyOnly ? this.schema.keyPositions()[index] : index;
+		if (column >= this.tuple.columnCount() || this.tuple.kind(column) != TupleData.UNCHANGED_TOAST) {
+			return false;
+		}
+		return this.fallback == null || this.fallback.isUnchangedAt(column);
+	}
+
+	@Override
+	protected String source() {
+		return this.schema.table().toString();
+	}
+
+	/** Return the bytes the tuple holds, for queue accounting. */
+	int size() {
+		return this.tuple.buffer().length;
+	}
+
+}
