@@ -213,8 +213,8 @@ class ReplicationEngineTests {
 			database.execute("INSERT INTO busy DEFAULT VALUES");
 		}
 		Lsn afterWrites = currentWalLsn();
+		assertThat(afterWrites).isGreaterThan(start);
 		await().atMost(Duration.ofSeconds(20)).until(() -> confirmedFlush("idle").compareTo(afterWrites) >= 0);
-		assertThat(confirmedFlush("idle")).isGreaterThan(start);
 		assertThat(consumer.changes).isEmpty();
 	}
 
@@ -232,7 +232,8 @@ class ReplicationEngineTests {
 
 	static Lsn currentWalLsn() throws Exception {
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+				// the insert position: with synchronous_commit off the write position may lag behind
+				ResultSet rs = statement.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
 			rs.next();
 			return Lsn.parse(rs.getString(1));
 		}
