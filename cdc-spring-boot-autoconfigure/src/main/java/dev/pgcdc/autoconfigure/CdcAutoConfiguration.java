@@ -1,6 +1,18 @@
 package dev.pgcdc.autoconfigure;
 
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.listener.CdcErrorHandler;
+import dev.pgcdc.listener.DeadLetters;
+import dev.pgcdc.listener.support.CdcListenerAnnotationBeanPostProcessor;
+import dev.pgcdc.listener.support.CdcListenerRegistry;
+import dev.pgcdc.listener.support.JdbcDeadLetters;
+import dev.pgcdc.listener.support.RetrySpec;
+import dev.pgcdc.replication.PgConnector;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
 import dev.pgcdc.listener.support.LoggingDispatchErrorHandler;
@@ -68,6 +80,51 @@ public final class CdcAutoConfiguration {
 	@ConditionalOnMissingBean
 	ReplicationEngineLifecycle cdcReplicationEngineLifecycle(ReplicationEngine engine) {
 		return new ReplicationEngineLifecycle(engine);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ListenerConfiguration {
+
+		@Bean
+		static CdcListenerAnnotationBeanPostProcessor cdcListenerAnnotationBeanPostProcessor() {
+			return new CdcListenerAnnotationBeanPostProcessor();
+		}
+
+		@Bean
+		@ConditionalOnMissingBean(DeadLetters.class)
+		JdbcDeadLetters cdcDeadLetters(CdcProperties properties, ReplicationSettings settings,
+				ObjectProvider<DataSource> dataSource, ObjectProvider<JdbcConnectionDetails> connectionDetails,
+				ValueConverter valueConverter, ObjectProvider<CdcListenerRegistry> registry) {
+			return new JdbcDeadLetters(captured(settings, dataSource, connectionDetails), properties.getListener().getDeadLetterTable(),
+					valueConverter, (id) -> registry.getObject().deadLetterTarget(id));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		CdcListenerRegistry cdcListenerRegistry(CdcProperties properties, ReplicationSettings settings,
+				ObjectProvider<CdcErrorHandler> errorHandler, ObjectProvider<JdbcDeadLetters> deadLetters,
+				ObjectProvider<DataSource> dataSource, ObjectProvider<JdbcConnectionDetails> connectionDetails) {
+			CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
+			ListenerPropertiesValidator.validate(properties.getListener());
+			return new CdcListenerRegistry(
+					new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
+							retry.getMaxInterval()),
+					properties.getListener().getFailurePolicy(), errorHandler.getIfAvailable(),
+					deadLetters.getIfAvailable(), captured(settings, dataSource, connectionDetails),
+					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()));
+		}
+
+		/** The application's DataSource when it points at the captured database, else a plain one. */
+		private static DataSource captured(ReplicationSettings settings, ObjectProvider<DataSource> dataSource,
+				ObjectProvider<JdbcConnectionDetails> connectionDetails) {
+			DataSource candidate = dataSource.getIfUnique();
+			JdbcConnectionDetails details = connectionDetails.getIfAvailable();
+			if (candidate != null && details != null && settings.connection().url().equals(details.getJdbcUrl())) {
+				return candidate;
+			}
+			return new PgConnector(settings.connection()).asDataSource();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

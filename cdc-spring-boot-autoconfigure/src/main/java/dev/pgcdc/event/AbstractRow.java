@@ -25,6 +25,14 @@ public abstract class AbstractRow implements Row {
 	}
 
 	/**
+	 * Return the converter this row uses for typed access, so that a copy of the row can convert alike.
+	 * @return the converter
+	 */
+	public final ValueConverter converter() {
+		return this.converter;
+	}
+
+	/**
 	 * Return the position of a column, or -1 if the row has no such column.
 	 * @param column the column name
 	 * @return the zero-based position, or -1

@@ -57,6 +57,14 @@ public interface Row {
 	List<String> columns();
 
 	/**
+	 * Return the table's replica identity columns (usually the primary key), which identify the row.
+	 * @return the key column names, empty when the table has none or the row was not read from a table
+	 */
+	default List<String> keyColumns() {
+		return List.of();
+	}
+
+	/**
 	 * Return the values by column name, in table order; unchanged TOAST values map to {@code null}.
 	 * @return an unmodifiable map view of the row
 	 */

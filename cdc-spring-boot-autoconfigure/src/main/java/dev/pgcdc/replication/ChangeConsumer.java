@@ -7,9 +7,9 @@ import dev.pgcdc.event.TransactionEvent;
 /**
  * Receives what the engine reads from the slot, on the engine's dispatch thread, in commit order.
  *
- * <p>A transaction counts as done, and may be acknowledged to the server, once every consumer has
- * returned from its last call for it; a consumer that hands work to other threads must finish that work
- * before returning, or delay the acknowledgement some other way.
+ * <p>A transaction counts as done, and may be confirmed to the server, once every consumer has returned
+ * from its {@link #onCommit} call for it. A consumer that hands work to other threads returns a
+ * {@link #completedPosition()} instead, and the engine confirms nothing past the lowest such position.
  *
  * @author pgcdc
  */
@@ -46,6 +46,52 @@ public interface ChangeConsumer {
 	 * @throws Exception if handling failed
 	 */
 	default void onMessage(LogicalMessage message) throws Exception {
+	}
+
+	/**
+	 * Note the end of a transaction, after its changes, its transaction event and its messages.
+	 * @param commit the transaction's commit
+	 * @throws Exception if handling failed
+	 */
+	default void onCommit(TransactionCommit commit) throws Exception {
+	}
+
+	/**
+	 * Forget an unfinished transaction: the connection was lost in its middle and the server will send it
+	 * again from its start.
+	 */
+	default void onReset() {
+	}
+
+	/**
+	 * Return where this consumer's asynchronous work stands: the end position of the last transaction it
+	 * has completely handled. {@code null} (the default) means the consumer is done with a transaction when
+	 * {@link #onCommit} returns.
+	 * @return a live view of the completed position, or {@code null}
+	 */
+	default CompletedPosition completedPosition() {
+		return null;
+	}
+
+	/**
+	 * Receive the engine's controls before the first event.
+	 * @param control what the consumer may ask of the engine
+	 */
+	default void attach(EngineControl control) {
+	}
+
+	/**
+	 * A live view of how far an asynchronous consumer has got.
+	 */
+	@FunctionalInterface
+	interface CompletedPosition {
+
+		/**
+		 * Return the end position of the last transaction fully handled.
+		 * @return the position, {@link dev.pgcdc.event.Lsn#ZERO} before the first
+		 */
+		dev.pgcdc.event.Lsn completed();
+
 	}
 
 }

@@ -1,7 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -11,7 +9,7 @@ import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.replication.StreamMarker.StreamReset;
 import dev.pgcdc.replication.StreamMarker.TransactionBegin;
-import dev.pgcdc.replication.StreamMarker.TransactionCommit;
+import dev.pgcdc.replication.StreamMarker.Committed;
 
 /**
  * Takes batches off the queue and hands each item to every consumer in order, on one thread; when a
@@ -37,7 +35,7 @@ final class Dispatcher implements Runnable {
 
 	private volatile boolean running = true;
 
-	private List<ChangeEvent> transactionChanges;
+	private TransactionBuffer transactionChanges;
 
 	Dispatcher(EventQueue queue, List<ChangeConsumer> consumers, DispatchErrorHandler errorHandler,
 			FlushTracker flushTracker, StreamStatistics statistics, Consumer<Exception> onFailure) {
@@ -80,10 +78,12 @@ final class Dispatcher implements Runnable {
 				change(event);
 			}
 			else if (item instanceof TransactionBegin) {
-				this.transactionChanges = this.transactionConsumers.isEmpty() ? null : new ArrayList<>();
+				discardTransaction();
+				this.transactionChanges = this.transactionConsumers.isEmpty() ? null
+						: new TransactionBuffer(TransactionBuffer.DEFAULT_MEMORY_LIMIT, null);
 			}
-			else if (item instanceof TransactionCommit commit) {
-				commit(commit);
+			else if (item instanceof Committed committed) {
+				commit(committed.commit());
 			}
 			else if (item instanceof LogicalMessage message) {
 				for (ChangeConsumer consumer : this.consumers) {
@@ -91,7 +91,10 @@ final class Dispatcher implements Runnable {
 				}
 			}
 			else if (item instanceof StreamReset) {
-				this.transactionChanges = null;
+				discardTransaction();
+				for (ChangeConsumer consumer : this.consumers) {
+					consumer.onReset();
+				}
 			}
 		}
 	}
@@ -107,17 +110,32 @@ final class Dispatcher implements Runnable {
 	}
 
 	private void commit(TransactionCommit commit) throws Exception {
-		List<ChangeEvent> changes = this.transactionChanges;
+		TransactionBuffer changes = this.transactionChanges;
 		this.transactionChanges = null;
-		if (changes != null && !changes.isEmpty()) {
-			TransactionEvent transaction = new TransactionEvent(commit.xid(), commit.commitLsn(), commit.commitTime(),
-					Collections.unmodifiableList(changes));
-			for (ChangeConsumer consumer : this.transactionConsumers) {
-				deliver(consumer, transaction);
+		if (changes != null) {
+			try (changes) {
+				List<ChangeEvent> list = changes.toList();
+				if (!list.isEmpty()) {
+					TransactionEvent transaction = new TransactionEvent(commit.xid(), commit.commitLsn(),
+							commit.commitTime(), list);
+					for (ChangeConsumer consumer : this.transactionConsumers) {
+						deliver(consumer, transaction);
+					}
+				}
 			}
+		}
+		for (ChangeConsumer consumer : this.consumers) {
+			deliver(consumer, commit);
 		}
 		this.statistics.transactionDelivered(commit.commitTime());
 		this.flushTracker.completed(commit.endLsn());
+	}
+
+	private void discardTransaction() {
+		if (this.transactionChanges != null) {
+			this.transactionChanges.close();
+			this.transactionChanges = null;
+		}
 	}
 
 	private void deliver(ChangeConsumer consumer, Object item) throws Exception {
@@ -130,6 +148,9 @@ final class Dispatcher implements Runnable {
 			}
 			else if (item instanceof LogicalMessage message) {
 				consumer.onMessage(message);
+			}
+			else if (item instanceof TransactionCommit commit) {
+				consumer.onCommit(commit);
 			}
 		}
 		catch (Exception ex) {

@@ -28,7 +28,7 @@ import dev.pgcdc.pgoutput.PgOutputMessage.Update;
 import dev.pgcdc.replication.ReplicationSetup.SlotStatus;
 import dev.pgcdc.replication.StreamMarker.StreamReset;
 import dev.pgcdc.replication.StreamMarker.TransactionBegin;
-import dev.pgcdc.replication.StreamMarker.TransactionCommit;
+import dev.pgcdc.replication.StreamMarker.Committed;
 import dev.pgcdc.replication.types.JdbcTypeLookup;
 import dev.pgcdc.replication.types.ValueDecoders;
 import org.apache.commons.logging.Log;
@@ -75,7 +75,7 @@ public final class ReplicationEngine {
 
 	private final ValueConverter converter;
 
-	private final FlushTracker flushTracker = new FlushTracker();
+	private final FlushTracker flushTracker;
 
 	private final StreamStatistics statistics = new StreamStatistics();
 
@@ -86,6 +86,8 @@ public final class ReplicationEngine {
 	private volatile String lastError;
 
 	private volatile boolean running;
+
+	private volatile boolean started;
 
 	private volatile CountDownLatch stopSignal = new CountDownLatch(0);
 
@@ -149,6 +151,10 @@ public final class ReplicationEngine {
 		this.settings = Objects.requireNonNull(settings, "settings must not be null");
 		this.connector = new PgConnector(settings.connection());
 		this.consumers = List.copyOf(consumers);
+		this.flushTracker = new FlushTracker(this.consumers.stream()
+			.map(ChangeConsumer::completedPosition)
+			.filter(Objects::nonNull)
+			.toList());
 		this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler must not be null");
 		this.converter = Objects.requireNonNull(converter, "converter must not be null");
 	}
@@ -160,7 +166,7 @@ public final class ReplicationEngine {
 	 */
 	public void start() {
 		synchronized (this.lifecycleMonitor) {
-			if (this.running) {
+			if (this.started) {
 				return;
 			}
 			this.state = EngineState.STARTING;
@@ -174,7 +180,11 @@ public final class ReplicationEngine {
 				throw ex;
 			}
 			this.running = true;
+			this.started = true;
 			this.stopSignal = new CountDownLatch(1);
+			for (ChangeConsumer consumer : this.consumers) {
+				consumer.attach(this::consumerFailed);
+			}
 			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes());
 			this.dispatcher = new Dispatcher(this.queue, this.consumers, this.errorHandler, this.flushTracker,
 					this.statistics, this::dispatchFailed);
@@ -237,12 +247,13 @@ public final class ReplicationEngine {
 	 */
 	public void stop() {
 		synchronized (this.lifecycleMonitor) {
-			if (!this.running) {
+			if (!this.started) {
 				if (this.state != EngineState.FAILED) {
 					this.state = EngineState.STOPPED;
 				}
 				return;
 			}
+			this.started = false;
 			this.running = false;
 			this.stopSignal.countDown();
 			this.dispatcher.stop();
@@ -266,8 +277,13 @@ public final class ReplicationEngine {
 		}
 	}
 
+	/**
+	 * Return whether the engine was started and not stopped yet, even if an error halted streaming:
+	 * {@link #stop()} still has threads to end then.
+	 * @return whether {@link #stop()} has work to do
+	 */
 	public boolean isRunning() {
-		return this.running;
+		return this.started;
 	}
 
 	public EngineState state() {
@@ -454,7 +470,8 @@ public final class ReplicationEngine {
 			}
 			else if (message instanceof Commit commit) {
 				Lsn endLsn = new Lsn(commit.endLsn());
-				batch.add(new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime()),
+				batch.add(new Committed(
+						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
 						size);
 				batch = handOver(stream, batch);
 				this.resumeLsn = endLsn;
@@ -597,6 +614,16 @@ public final class ReplicationEngine {
 					+ "reconnecting when it is back");
 			abortReplicationConnection();
 		}
+	}
+
+	private void consumerFailed(String reason, Throwable cause) {
+		this.state = EngineState.FAILED;
+		this.lastError = reason;
+		logger.error("Change data capture stopped: " + reason, cause);
+		this.running = false;
+		this.stopSignal.countDown();
+		this.dispatcher.stop();
+		wakeReader();
 	}
 
 	private void dispatchFailed(Exception ex) {

@@ -16,10 +16,8 @@ sealed interface StreamMarker {
 	record TransactionBegin(long xid, Lsn commitLsn, Instant commitTime) implements StreamMarker {
 	}
 
-	/**
-	 * A transaction ended; {@code endLsn} is what to acknowledge once every consumer is done with it.
-	 */
-	record TransactionCommit(long xid, Lsn commitLsn, Lsn endLsn, Instant commitTime) implements StreamMarker {
+	/** A transaction ended; its end position is confirmed once every consumer is done with it. */
+	record Committed(TransactionCommit commit) implements StreamMarker {
 	}
 
 	/**

@@ -43,6 +43,11 @@ final class TupleRow extends AbstractRow {
 	}
 
 	@Override
+	public List<String> keyColumns() {
+		return this.schema.keyColumns();
+	}
+
+	@Override
 	protected int indexOf(String column) {
 		return this.keyOnly ? this.schema.keyIndexOf(column) : this.schema.indexOf(column);
 	}
@@ -95,6 +100,23 @@ final class TupleRow extends AbstractRow {
 	/** Return the bytes the tuple holds, for queue accounting. */
 	int size() {
 		return this.tuple.buffer().length;
+	}
+
+	TableSchema schema() {
+		return this.schema;
+	}
+
+	TupleData tuple() {
+		return this.tuple;
+	}
+
+	boolean keyOnly() {
+		return this.keyOnly;
+	}
+
+	/** Return the old image unchanged TOAST values are taken from, or {@code null}. */
+	TupleRow fallback() {
+		return this.fallback;
 	}
 
 }

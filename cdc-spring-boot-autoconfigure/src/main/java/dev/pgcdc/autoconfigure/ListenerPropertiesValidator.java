@@ -1,0 +1,47 @@
+package dev.pgcdc.autoconfigure;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Checks {@code cdc.listener.*}, failing start-up with the property and the fix.
+ */
+final class ListenerPropertiesValidator {
+
+	private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+	private ListenerPropertiesValidator() {
+	}
+
+	static void validate(CdcProperties.Listener listener) {
+		CdcProperties.Listener.Retry retry = listener.getRetry();
+		if (retry.getMaxAttempts() < 1) {
+			throw new InvalidConfigurationPropertyValueException("cdc.listener.retry.max-attempts", retry.getMaxAttempts(),
+					"Use 1 (no retry) or more.");
+		}
+		requirePositive("cdc.listener.retry.initial-interval", retry.getInitialInterval());
+		requirePositive("cdc.listener.retry.max-interval", retry.getMaxInterval());
+		if (retry.getMultiplier() < 1.0) {
+			throw new InvalidConfigurationPropertyValueException("cdc.listener.retry.multiplier", retry.getMultiplier(),
+					"Use 1.0 (a fixed wait) or more.");
+		}
+		if (listener.getFailurePolicy() == null) {
+			throw new InvalidConfigurationPropertyValueException("cdc.listener.failure-policy", null,
+					"Use dead-letter, stop or skip.");
+		}
+		String table = listener.getDeadLetterTable();
+		if (table == null || !TABLE.matcher(table).matches()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.listener.dead-letter-table", table,
+					"Use a table name such as cdc_dead_letter or myschema.cdc_dead_letter.");
+		}
+	}
+
+	private static void requirePositive(String name, Duration value) {
+		if (value == null || value.isZero() || value.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(name, value, "Use a positive duration such as 200ms.");
+		}
+	}
+
+}

@@ -1,0 +1,18 @@
+package dev.pgcdc.replication;
+
+/**
+ * What a {@link ChangeConsumer} may ask of the engine that feeds it.
+ *
+ * @author pgcdc
+ */
+public interface EngineControl {
+
+	/**
+	 * Stop streaming because of an error that needs a person: nothing after the last fully handled
+	 * transaction is confirmed, so the rest is delivered again after a restart.
+	 * @param reason what went wrong and what to do about it
+	 * @param cause the error, or {@code null}
+	 */
+	void fail(String reason, Throwable cause);
+
+}
