@@ -109,8 +109,8 @@ public final class CdcAutoConfiguration {
 			return new CdcListenerRegistry(
 					new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
 							retry.getMaxInterval()),
-					properties.getListener().getFailurePolicy(), errorHandler.getIfAvailable(),
-					deadLetters.getIfAvailable(), captured(settings, dataSource, connectionDetails),
+					properties.getListener().getFailurePolicy(), errorHandler::getIfAvailable,
+					deadLetters::getIfAvailable, captured(settings, dataSource, connectionDetails),
 					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()));
 		}
 

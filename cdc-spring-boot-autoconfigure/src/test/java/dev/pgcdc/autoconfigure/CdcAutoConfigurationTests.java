@@ -8,7 +8,13 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.listener.DeadLetter;
+import dev.pgcdc.listener.DeadLetters;
+import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
+import dev.pgcdc.listener.support.CdcListenerAnnotationBeanPostProcessor;
+import dev.pgcdc.listener.support.CdcListenerRegistry;
+import dev.pgcdc.listener.support.RetrySpec;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
 import dev.pgcdc.replication.DispatchErrorHandler;
 import dev.pgcdc.replication.EngineState;
@@ -117,6 +123,41 @@ class CdcAutoConfigurationTests {
 	}
 
 	@Test
+	void listenerInfrastructureIsThereByDefault() {
+		withDatabase("listener_beans").run((context) -> assertThat(context).hasSingleBean(CdcListenerRegistry.class)
+			.hasSingleBean(DeadLetters.class)
+			.hasSingleBean(CdcListenerAnnotationBeanPostProcessor.class));
+	}
+
+	@Test
+	void userDeadLettersAndRegistryReplaceOurs() {
+		withDatabase("user_listener_beans").withUserConfiguration(UserListenerBeans.class).run((context) -> {
+			assertThat(context.getBean(DeadLetters.class)).isSameAs(context.getBean("myDeadLetters"));
+			assertThat(context.getBean(CdcListenerRegistry.class)).isSameAs(context.getBean("myRegistry"));
+		});
+	}
+
+	@Test
+	void invalidRetrySettingsFailNamingTheProperty() {
+		withDatabase("x").withPropertyValues("cdc.listener.retry.max-attempts=0").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("cdc.listener.retry.max-attempts");
+		});
+		withDatabase("x").withPropertyValues("cdc.listener.dead-letter-table=drop table x;").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("cdc.listener.dead-letter-table");
+		});
+	}
+
+	@Test
+	void unknownFailurePolicyFailsNamingTheValues() {
+		withDatabase("x").withPropertyValues("cdc.listener.failure-policy=retry-forever").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("cdc.listener.failure-policy");
+		});
+	}
+
+	@Test
 	void invalidSlotNameFailsNamingTheProperty() {
 		withDatabase("x").withPropertyValues("cdc.slot.name=Orders-CDC").run((context) -> {
 			assertThat(context).hasFailed();
@@ -199,6 +240,43 @@ class CdcAutoConfigurationTests {
 		@Bean
 		ValueConverter myConverter() {
 			return CONVERTER;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserListenerBeans {
+
+		@Bean
+		DeadLetters myDeadLetters() {
+			return new DeadLetters() {
+
+				@Override
+				public List<DeadLetter> pending(int limit) {
+					return List.of();
+				}
+
+				@Override
+				public DeadLetter find(long id) {
+					return null;
+				}
+
+				@Override
+				public void replay(long id) {
+				}
+
+				@Override
+				public boolean delete(long id) {
+					return false;
+				}
+
+			};
+		}
+
+		@Bean
+		CdcListenerRegistry myRegistry() {
+			return new CdcListenerRegistry(new RetrySpec(1, Duration.ofMillis(1), 1.0, Duration.ofMillis(1)),
+					FailurePolicy.SKIP, null, null, null, java.util.Set.of());
 		}
 
 	}

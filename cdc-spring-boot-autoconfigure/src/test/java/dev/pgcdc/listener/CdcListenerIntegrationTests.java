@@ -203,6 +203,43 @@ class CdcListenerIntegrationTests {
 	}
 
 	@Test
+	void skipPolicyMovesOnAndCounts() {
+		withSlot("skipping", "customers").withPropertyValues("cdc.listener.failure-policy=skip")
+			.withUserConfiguration(SkippingListener.class)
+			.run((context) -> {
+				awaitStreaming(context);
+				database.execute("INSERT INTO customers VALUES (7, 'bad')", "INSERT INTO customers VALUES (8, 'good')");
+				SkippingListener listener = context.getBean(SkippingListener.class);
+				await().atMost(Duration.ofSeconds(20)).until(() -> listener.received.contains(8L));
+				var container = context.getBean(dev.pgcdc.listener.support.CdcListenerRegistry.class).containers().get(0);
+				assertThat(container.statistics().skippedCount()).isEqualTo(1);
+				assertThat(container.statistics().failures()).isEqualTo(3);
+				assertThat(context.getBean(DeadLetters.class).pending(10)).isEmpty();
+				await().atMost(Duration.ofSeconds(20))
+					.until(() -> confirmedFlush("skipping").compareTo(listener.commits.get(0)) > 0);
+				database.execute("DELETE FROM customers");
+			});
+	}
+
+	@Test
+	void errorHandlerBeanReplacesThePolicy() {
+		withSlot("handled", "customers").withUserConfiguration(HandledListener.class).run((context) -> {
+			awaitStreaming(context);
+			database.execute("INSERT INTO customers VALUES (9, 'bad')");
+			HandledListener listener = context.getBean(HandledListener.class);
+			await().atMost(Duration.ofSeconds(20)).until(() -> listener.failures.size() == 1);
+			CdcListenerFailure failure = listener.failures.get(0);
+			assertThat(failure.listenerId()).isEqualTo("handled");
+			assertThat(failure.attempts()).isEqualTo(3);
+			assertThat(failure.changes()).singleElement()
+				.satisfies((event) -> assertThat(event.after().get("id")).isEqualTo(9L));
+			assertThat(failure.exception()).hasMessage("nope");
+			assertThat(context.getBean(DeadLetters.class).pending(10)).isEmpty();
+			database.execute("DELETE FROM customers");
+		});
+	}
+
+	@Test
 	void applicationEventsAndListenersBothReceiveEveryChange() {
 		withSlot("both", "customers").withUserConfiguration(BothKinds.class).run((context) -> {
 			awaitStreaming(context);
@@ -359,6 +396,41 @@ class CdcListenerIntegrationTests {
 			}
 			this.received.add((Long) event.after().get("id"));
 			this.commits.add(event.commitLsn());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SkippingListener {
+
+		final List<Long> received = new CopyOnWriteArrayList<>();
+
+		final List<Lsn> commits = new CopyOnWriteArrayList<>();
+
+		@CdcListener(tables = "customers", operations = Operation.INSERT)
+		void on(Customer customer, ChangeEvent event) {
+			if ("bad".equals(customer.email())) {
+				throw new IllegalStateException("bad customer");
+			}
+			this.received.add(customer.id());
+			this.commits.add(event.commitLsn());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HandledListener {
+
+		final List<CdcListenerFailure> failures = new CopyOnWriteArrayList<>();
+
+		@CdcListener(id = "handled", tables = "customers", operations = Operation.INSERT)
+		void on(Customer customer) {
+			throw new IllegalStateException("nope");
+		}
+
+		@Bean
+		CdcErrorHandler recordingErrorHandler() {
+			return this.failures::add;
 		}
 
 	}

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
@@ -44,9 +45,9 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 
 	private final ListenerEndpointFactory endpointFactory;
 
-	private final ListenerFailureHandler failureHandler;
+	private final Supplier<CdcErrorHandler> errorHandler;
 
-	private final JdbcDeadLetters deadLetters;
+	private final Supplier<JdbcDeadLetters> deadLetters;
 
 	private final DataSource dataSource;
 
@@ -64,16 +65,18 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	 * Create a registry.
 	 * @param defaultRetry the retry settings of listeners that set none
 	 * @param defaultPolicy the failure policy of listeners that set none
-	 * @param errorHandler replaces the failure policies when not {@code null}
-	 * @param deadLetters where dead letters go, or {@code null} for none
+	 * @param errorHandler supplies the handler that replaces the failure policies, or {@code null}; asked on
+	 * start, so that the handler may be declared next to listeners
+	 * @param deadLetters supplies where dead letters go, or {@code null} for none; asked on start
 	 * @param dataSource a connection to the captured database, for the table checks
 	 * @param publishedTables the configured tables, empty when every table is published
 	 */
-	public CdcListenerRegistry(RetrySpec defaultRetry, FailurePolicy defaultPolicy, CdcErrorHandler errorHandler,
-			JdbcDeadLetters deadLetters, DataSource dataSource, Set<TableId> publishedTables) {
+	public CdcListenerRegistry(RetrySpec defaultRetry, FailurePolicy defaultPolicy,
+			Supplier<CdcErrorHandler> errorHandler, Supplier<JdbcDeadLetters> deadLetters, DataSource dataSource,
+			Set<TableId> publishedTables) {
 		this.endpointFactory = new ListenerEndpointFactory(defaultRetry, defaultPolicy);
-		this.deadLetters = deadLetters;
-		this.failureHandler = new ListenerFailureHandler(errorHandler, deadLetters, () -> this.control);
+		this.errorHandler = (errorHandler != null) ? errorHandler : () -> null;
+		this.deadLetters = (deadLetters != null) ? deadLetters : () -> null;
 		this.dataSource = dataSource;
 		this.publishedTables = Set.copyOf(publishedTables);
 	}
@@ -122,13 +125,16 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 			return;
 		}
 		checkTables();
-		if (this.deadLetters != null
+		CdcErrorHandler handler = this.errorHandler.get();
+		JdbcDeadLetters store = this.deadLetters.get();
+		if (store != null && handler == null
 				&& this.endpoints.values().stream().anyMatch((e) -> e.failurePolicy() == FailurePolicy.DEAD_LETTER)) {
-			this.deadLetters.initializeSchema();
+			store.initializeSchema();
 		}
+		ListenerFailureHandler failureHandler = new ListenerFailureHandler(handler, store, () -> this.control);
 		List<ListenerContainer> created = new ArrayList<>();
 		for (ListenerEndpoint endpoint : this.endpoints.values()) {
-			created.add(new ListenerContainer(endpoint, this.failureHandler));
+			created.add(new ListenerContainer(endpoint, failureHandler));
 		}
 		created.forEach(ListenerContainer::start);
 		this.containers = List.copyOf(created);

@@ -290,6 +290,8 @@ public class JdbcDeadLetters implements DeadLetters {
 		return text.toString().replace("\0", "\\0");
 	}
 
+	private static final String UNDEFINED_TABLE = "42P01";
+
 	@Override
 	public List<DeadLetter> pending(int limit) {
 		if (limit < 0) {
@@ -309,6 +311,10 @@ public class JdbcDeadLetters implements DeadLetters {
 			return deadLetters;
 		}
 		catch (SQLException ex) {
+			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {
+				// the table is created when a listener first may need it: none yet means no dead letters
+				return List.of();
+			}
 			throw translate("read the pending dead letters of " + this.qualifiedTable, sql, ex);
 		}
 	}
@@ -324,6 +330,9 @@ public class JdbcDeadLetters implements DeadLetters {
 			}
 		}
 		catch (SQLException ex) {
+			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {
+				return null;
+			}
 			throw translate("read dead letter " + id + " of " + this.qualifiedTable, sql, ex);
 		}
 	}
@@ -368,6 +377,9 @@ public class JdbcDeadLetters implements DeadLetters {
 			}
 		}
 		catch (SQLException ex) {
+			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {
+				throw new IllegalArgumentException("No dead letter with id " + id + " in " + this.qualifiedTable);
+			}
 			throw translate("read dead letter " + id + " of " + this.qualifiedTable, sql, ex);
 		}
 		DeadLetterTarget target = this.targets.apply(listenerId);
@@ -407,6 +419,9 @@ public class JdbcDeadLetters implements DeadLetters {
 			return statement.executeUpdate() > 0;
 		}
 		catch (SQLException ex) {
+			if (UNDEFINED_TABLE.equals(ex.getSQLState())) {
+				return false;
+			}
 			throw translate("delete dead letter " + id + " of " + this.qualifiedTable, sql, ex);
 		}
 	}
