@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.pgcdc.listener.FailurePolicy;
+import dev.pgcdc.replication.SnapshotMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -46,6 +47,8 @@ public class CdcProperties {
 	private final ApplicationEvents applicationEvents = new ApplicationEvents();
 
 	private final Listener listener = new Listener();
+
+	private final Snapshot snapshot = new Snapshot();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -93,6 +96,45 @@ public class CdcProperties {
 
 	public Listener getListener() {
 		return this.listener;
+	}
+
+	public Snapshot getSnapshot() {
+		return this.snapshot;
+	}
+
+	/**
+	 * Reading the rows that existed before capture started.
+	 */
+	public static class Snapshot {
+
+		/**
+		 * When to read a snapshot: never; initial (when the slot is created, then stream exactly from where
+		 * the snapshot ends; an interrupted snapshot is redone on the next start); or initial-only (read a
+		 * snapshot on a temporary slot and stop).
+		 */
+		private SnapshotMode mode = SnapshotMode.NEVER;
+
+		/**
+		 * Rows fetched per round trip while reading a snapshot; bounds the memory a large table takes.
+		 */
+		private int fetchSize = 10_000;
+
+		public SnapshotMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(SnapshotMode mode) {
+			this.mode = mode;
+		}
+
+		public int getFetchSize() {
+			return this.fetchSize;
+		}
+
+		public void setFetchSize(int fetchSize) {
+			this.fetchSize = fetchSize;
+		}
+
 	}
 
 	/**

@@ -56,6 +56,14 @@ final class ReplicationSettingsFactory {
 						"List tables as 'schema.table' or a bare table name (schema public).");
 			}
 		}
+		if (properties.getSnapshot().getMode() == null) {
+			throw new InvalidConfigurationPropertyValueException("cdc.snapshot.mode", null,
+					"Use never, initial or initial-only.");
+		}
+		if (properties.getSnapshot().getFetchSize() < 1) {
+			throw new InvalidConfigurationPropertyValueException("cdc.snapshot.fetch-size",
+					properties.getSnapshot().getFetchSize(), "Fetch at least 1 row per round trip; the default is 10000.");
+		}
 		requirePositive("cdc.status-interval", properties.getStatusInterval());
 		requireNotNegative("cdc.heartbeat.interval", properties.getHeartbeat().getInterval());
 		requirePositive("cdc.reconnect.initial-interval", properties.getReconnect().getInitialInterval());
@@ -68,12 +76,17 @@ final class ReplicationSettingsFactory {
 			throw new InvalidConfigurationPropertyValueException("cdc.queue.max-bytes", properties.getQueue().getMaxBytes(),
 					"Allow at least 1KB of queued WAL data; the default is 64MB.");
 		}
-		return new ReplicationSettings(new ConnectionSettings(url, username, password), slot,
-				properties.getSlot().isCreate(), properties.getSlot().isTemporary(), publication,
-				properties.getPublication().isCreate(), properties.getPublication().getTables(),
-				properties.getStatusInterval(), properties.getHeartbeat().getInterval(),
-				properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval(),
-				properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes());
+		return ReplicationSettings.builder(new ConnectionSettings(url, username, password), slot, publication)
+			.createSlot(properties.getSlot().isCreate())
+			.temporarySlot(properties.getSlot().isTemporary())
+			.createPublication(properties.getPublication().isCreate())
+			.tables(properties.getPublication().getTables())
+			.statusInterval(properties.getStatusInterval())
+			.heartbeatInterval(properties.getHeartbeat().getInterval())
+			.reconnect(properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval())
+			.queue(properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes())
+			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
+			.build();
 	}
 
 	private static void requirePositive(String name, Duration value) {

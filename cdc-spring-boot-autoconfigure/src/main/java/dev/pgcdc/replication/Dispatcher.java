@@ -35,6 +35,8 @@ final class Dispatcher implements Runnable {
 
 	private volatile boolean running = true;
 
+	private volatile boolean paused;
+
 	private TransactionBuffer transactionChanges;
 
 	Dispatcher(EventQueue queue, List<ChangeConsumer> consumers, DispatchErrorHandler errorHandler,
@@ -52,10 +54,19 @@ final class Dispatcher implements Runnable {
 		this.running = false;
 	}
 
+	void pause(boolean paused) {
+		this.paused = paused;
+	}
+
 	@Override
 	public void run() {
 		try {
 			while (this.running) {
+				if (this.paused) {
+					// the reader fills the bounded queue and then waits, keeping its connection and the slot
+					TimeUnit.MILLISECONDS.sleep(50);
+					continue;
+				}
 				EventBatch batch = this.queue.poll(100, TimeUnit.MILLISECONDS);
 				if (batch != null) {
 					dispatch(batch);

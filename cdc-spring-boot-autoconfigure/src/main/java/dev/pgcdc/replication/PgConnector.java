@@ -67,6 +67,22 @@ public final class PgConnector {
 	}
 
 	/**
+	 * Open a connection for reading a snapshot: not in auto-commit mode, and with every value in text
+	 * format, as {@code pgoutput} sends them.
+	 * @return a new connection, the caller closes it
+	 * @throws SQLException if it cannot connect
+	 */
+	public Connection openSnapshot() throws SQLException {
+		Properties properties = baseProperties();
+		PGProperty.BINARY_TRANSFER.set(properties, false);
+		PGProperty.SOCKET_TIMEOUT.set(properties, 0);
+		properties.setProperty(PGProperty.APPLICATION_NAME.getName(), APPLICATION_NAME + "-snapshot");
+		Connection connection = DriverManager.getConnection(withoutSocketTimeout(this.settings.url()), properties);
+		connection.setAutoCommit(false);
+		return connection;
+	}
+
+	/**
 	 * Open a plain connection that waits in a read for ever, to notice when the server ends it.
 	 * @return a new connection without a socket timeout, the caller closes it
 	 * @throws SQLException if it cannot connect

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +37,7 @@ import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.ReplicationSlotInfo;
 
 /**
  * Streams committed changes from a logical replication slot to {@link ChangeConsumer}s, at least once and
@@ -88,6 +90,10 @@ public final class ReplicationEngine {
 	private volatile boolean running;
 
 	private volatile boolean started;
+
+	private volatile boolean paused;
+
+	private volatile SnapshotProgress snapshotProgress;
 
 	private volatile CountDownLatch stopSignal = new CountDownLatch(0);
 
@@ -282,6 +288,43 @@ public final class ReplicationEngine {
 	 * {@link #stop()} still has threads to end then.
 	 * @return whether {@link #stop()} has work to do
 	 */
+	/**
+	 * Stop delivering events, keeping the connection and the slot: the reader fills the bounded queue and
+	 * then waits, nothing is confirmed, and the slot's lag grows until {@link #resume()}.
+	 */
+	public void pause() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.started && this.running) {
+				this.dispatcher.pause(true);
+				this.paused = true;
+				if (this.state == EngineState.STREAMING) {
+					this.state = EngineState.PAUSED;
+				}
+				logger.info("Paused delivery from slot '" + this.settings.slotName() + "'");
+			}
+		}
+	}
+
+	/**
+	 * Continue delivering after {@link #pause()}, from where it stopped.
+	 */
+	public void resume() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.paused) {
+				this.paused = false;
+				this.dispatcher.pause(false);
+				if (this.state == EngineState.PAUSED) {
+					this.state = EngineState.STREAMING;
+				}
+				logger.info("Resumed delivery from slot '" + this.settings.slotName() + "'");
+			}
+		}
+	}
+
+	public boolean isPaused() {
+		return this.paused;
+	}
+
 	public boolean isRunning() {
 		return this.started;
 	}
@@ -328,10 +371,14 @@ public final class ReplicationEngine {
 		while (this.running) {
 			try (Connection connection = this.connector.openReplication()) {
 				this.replicationConnection = connection;
+				if ((this.slotStatus == SlotStatus.CREATE_FOR_SNAPSHOT
+						|| this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT) && !snapshot(connection)) {
+					return;
+				}
 				PGReplicationStream stream = openStream(connection);
 				this.currentStream = stream;
 				this.statistics.connected();
-				this.state = EngineState.STREAMING;
+				this.state = this.paused ? EngineState.PAUSED : EngineState.STREAMING;
 				this.lastError = null;
 				backoff.reset();
 				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
@@ -354,6 +401,138 @@ public final class ReplicationEngine {
 				this.readBlockedSince = 0;
 			}
 		}
+	}
+
+	/**
+	 * Create the slot exporting its snapshot, read every published table in that snapshot, and hand the rows
+	 * over as SNAPSHOT events in chunks; streaming then starts at the slot's consistent point, so no change
+	 * is missed or doubled. Returns whether to stream afterwards ({@code initial-only} does not).
+	 */
+	private boolean snapshot(Connection replication) throws SQLException {
+		boolean temporary = this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT;
+		String slot = this.settings.slotName();
+		this.state = EngineState.SNAPSHOTTING;
+		SnapshotState snapshotState = new SnapshotState(this.connector);
+		if (!temporary) {
+			dropLeftoverSlot(slot);
+			snapshotState.running(slot);
+		}
+		var slotBuilder = replication.unwrap(PGConnection.class)
+			.getReplicationAPI()
+			.createReplicationSlot()
+			.logical()
+			.withSlotName(slot)
+			.withOutputPlugin(ReplicationSetup.PLUGIN);
+		ReplicationSlotInfo info = (temporary ? slotBuilder.withTemporaryOption() : slotBuilder).make();
+		Lsn consistentPoint = new Lsn(info.getConsistentPoint().asLong());
+		SnapshotProgress progress = new SnapshotProgress();
+		this.snapshotProgress = progress;
+		logger.info("Created slot '" + slot + "' at " + consistentPoint + "; reading a snapshot of publication '"
+				+ this.settings.publicationName() + "'");
+		SnapshotBatches batches = new SnapshotBatches(consistentPoint);
+		try (Connection reader = this.connector.openSnapshot()) {
+			new SnapshotReader(this.decoders, this.converter, this.settings.snapshotFetchSize()).read(reader,
+					info.getSnapshotName(), this.settings.publicationName(), consistentPoint, batches, progress);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new SQLException("Interrupted while reading the snapshot", ex);
+		}
+		batches.finish();
+		logger.info("Snapshot of slot '" + slot + "' read: " + progress.rowsDone() + " rows in "
+				+ Duration.between(progress.startedAt(), progress.finishedAt()).toMillis() + " ms");
+		// done means delivered: a snapshot marked done while rows still wait in the queue could lose them
+		while (this.flushTracker.flushable().compareTo(consistentPoint) < 0) {
+			if (!pause(100)) {
+				throw new SQLException("Stopped before the snapshot was delivered; it is read again on the next start");
+			}
+		}
+		if (!temporary) {
+			snapshotState.done(slot);
+			this.slotStatus = SlotStatus.EXISTS;
+			return true;
+		}
+		logger.info("Snapshot delivered (cdc.snapshot.mode=initial-only); change data capture is done");
+		this.state = EngineState.STOPPED;
+		this.running = false;
+		this.dispatcher.stop();
+		this.stopSignal.countDown();
+		return false;
+	}
+
+	/** A slot left by a snapshot attempt that failed in this run: its snapshot is gone, so start over. */
+	private void dropLeftoverSlot(String slot) throws SQLException {
+		try (Connection connection = this.connector.open(); PreparedStatement statement = connection.prepareStatement(
+				"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+			statement.setString(1, slot);
+			statement.execute();
+		}
+	}
+
+	/**
+	 * Hands snapshot rows to the queue as pseudo-transactions of {@link SnapshotReader#CHUNK_ROWS} rows, with
+	 * no position to confirm, and a last marker at the consistent point once all rows are queued.
+	 */
+	private final class SnapshotBatches implements SnapshotReader.Sink {
+
+		private final Lsn consistentPoint;
+
+		private final Instant snapshotTime = Instant.now();
+
+		private EventBatch batch = new EventBatch(BATCH_ITEMS);
+
+		private boolean inChunk;
+
+		SnapshotBatches(Lsn consistentPoint) {
+			this.consistentPoint = consistentPoint;
+		}
+
+		@Override
+		public void row(dev.pgcdc.event.ChangeEvent event, int bytes) throws SQLException {
+			if (!this.inChunk) {
+				add(new TransactionBegin(0, this.consistentPoint, this.snapshotTime), 0);
+				this.inChunk = true;
+			}
+			add(event, bytes);
+		}
+
+		@Override
+		public void chunkDone() throws SQLException {
+			add(new Committed(new TransactionCommit(0, this.consistentPoint, Lsn.ZERO, this.snapshotTime)), 0);
+			this.inChunk = false;
+			flush();
+		}
+
+		void finish() throws SQLException {
+			add(new Committed(new TransactionCommit(0, this.consistentPoint, this.consistentPoint, this.snapshotTime)),
+					0);
+			flush();
+		}
+
+		private void add(Object item, int bytes) throws SQLException {
+			this.batch.add(item, bytes);
+			if (this.batch.isFull() || this.batch.bytes() >= BATCH_BYTES) {
+				flush();
+			}
+		}
+
+		/** A snapshot cut short must never count as done: stopping aborts it. */
+		private void flush() throws SQLException {
+			EventBatch next = handOver(null, this.batch);
+			if (next == null) {
+				throw new SQLException("Stopped during the snapshot; it is read again on the next start");
+			}
+			this.batch = next;
+		}
+
+	}
+
+	/**
+	 * Return the progress of the snapshot being read, or of the last one read by this engine.
+	 * @return the progress, or {@code null} if this engine read no snapshot
+	 */
+	public SnapshotProgress snapshotProgress() {
+		return this.snapshotProgress;
 	}
 
 	private PGReplicationStream openStream(Connection connection) throws SQLException {
@@ -474,6 +653,9 @@ public final class ReplicationEngine {
 						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
 						size);
 				batch = handOver(stream, batch);
+				if (batch == null) {
+					return;
+				}
 				this.resumeLsn = endLsn;
 				this.inTransaction = false;
 				this.statistics.received(endLsn);
@@ -486,6 +668,9 @@ public final class ReplicationEngine {
 					batch.add(assembler.truncate(oid, lsn), size);
 					if (batch.isFull()) {
 						batch = handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
 					}
 				}
 			}
@@ -495,6 +680,9 @@ public final class ReplicationEngine {
 							new Lsn(logical.lsn())), size);
 					if (!logical.transactional()) {
 						batch = handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
 					}
 				}
 			}
@@ -503,6 +691,9 @@ public final class ReplicationEngine {
 			}
 			if (batch.isFull() || batch.bytes() >= BATCH_BYTES) {
 				batch = handOver(stream, batch);
+				if (batch == null) {
+					return;
+				}
 			}
 			acknowledge(stream, false);
 		}
@@ -510,9 +701,13 @@ public final class ReplicationEngine {
 
 	/**
 	 * Queue a batch, waiting for room while keeping the server informed, so that a slow consumer makes
-	 * the reader wait instead of the server timing the connection out.
+	 * the reader wait instead of the server timing the connection out. Returns a new batch to fill, or
+	 * {@code null} when the engine is stopping and the batch was not queued.
 	 */
 	private EventBatch handOver(PGReplicationStream stream, EventBatch batch) throws SQLException {
+		if (!this.running) {
+			return null;
+		}
 		if (batch.isEmpty()) {
 			return batch;
 		}
@@ -521,10 +716,10 @@ public final class ReplicationEngine {
 		try {
 			while (!this.queue.offer(batch, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
 				if (!this.running) {
-					return new EventBatch(BATCH_ITEMS);
+					return null;
 				}
 				this.lastProgressNanos = System.nanoTime();
-				if (System.nanoTime() - lastStatus >= statusNanos) {
+				if (stream != null && System.nanoTime() - lastStatus >= statusNanos) {
 					acknowledge(stream, true);
 					lastStatus = System.nanoTime();
 				}
@@ -581,7 +776,7 @@ public final class ReplicationEngine {
 	 */
 	private void tendIdleStream() {
 		PGReplicationStream stream = this.currentStream;
-		if (stream == null || this.state != EngineState.STREAMING) {
+		if (stream == null || !connected()) {
 			return;
 		}
 		long generation = this.readGeneration;
@@ -609,7 +804,7 @@ public final class ReplicationEngine {
 
 	/** The server ended the watch connection: it is going down, so do not hold its shutdown up. */
 	private void serverGone() {
-		if (this.running && this.state == EngineState.STREAMING) {
+		if (this.running && connected()) {
 			logger.warn("The server ended its sessions (shutdown or crash); closing the replication connection and "
 					+ "reconnecting when it is back");
 			abortReplicationConnection();
@@ -636,8 +831,14 @@ public final class ReplicationEngine {
 		wakeReader();
 	}
 
+	/** Whether a replication stream is open: streaming, or paused with the connection kept. */
+	private boolean connected() {
+		EngineState current = this.state;
+		return current == EngineState.STREAMING || current == EngineState.PAUSED;
+	}
+
 	private void heartbeat() {
-		if (this.state != EngineState.STREAMING) {
+		if (!connected()) {
 			return;
 		}
 		try {

@@ -7,6 +7,9 @@ import java.util.Objects;
 /**
  * Everything the {@link ReplicationEngine} needs to know, independent of how it was configured.
  *
+ * <p>Build one with {@link #builder(ConnectionSettings, String, String)}; every setting but the connection,
+ * the slot and the publication has the default of the Spring Boot properties.
+ *
  * @param connection where to connect
  * @param slotName the logical replication slot
  * @param createSlot whether to create the slot when it is missing
@@ -20,18 +23,33 @@ import java.util.Objects;
  * @param reconnectMaxInterval longest wait before reconnecting
  * @param queueCapacity most events held between the reader and the dispatcher
  * @param queueMaxBytes most bytes of WAL data held between the reader and the dispatcher
+ * @param snapshotMode when to read a snapshot of the tables
+ * @param snapshotFetchSize rows fetched per round trip while reading a snapshot
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
-		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes) {
+		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
+		int snapshotFetchSize) {
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
 		Objects.requireNonNull(slotName, "slotName must not be null");
 		Objects.requireNonNull(publicationName, "publicationName must not be null");
 		tables = (tables != null) ? List.copyOf(tables) : List.of();
+		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
+	}
+
+	/**
+	 * Start building settings.
+	 * @param connection where to connect
+	 * @param slotName the slot name
+	 * @param publicationName the publication name
+	 * @return a builder with the defaults
+	 */
+	public static Builder builder(ConnectionSettings connection, String slotName, String publicationName) {
+		return new Builder(connection, slotName, publicationName);
 	}
 
 	/**
@@ -42,57 +60,146 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 	 * @return default settings
 	 */
 	public static ReplicationSettings defaults(ConnectionSettings connection, String slotName, String publicationName) {
-		return new ReplicationSettings(connection, slotName, true, false, publicationName, true, List.of(),
-				Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(30), 8192,
-				64L * 1024 * 1024);
+		return builder(connection, slotName, publicationName).build();
 	}
 
 	/**
-	 * Return a copy with other captured tables.
-	 * @param tables the tables
-	 * @return the new settings
+	 * Return a builder holding these settings.
+	 * @return a builder to derive other settings from
 	 */
+	public Builder toBuilder() {
+		return new Builder(this);
+	}
+
 	public ReplicationSettings withTables(List<String> tables) {
-		return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
-				this.publicationName, this.createPublication, tables, this.statusInterval, this.heartbeatInterval,
-				this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity, this.queueMaxBytes);
+		return toBuilder().tables(tables).build();
 	}
 
-	/**
-	 * Return a copy with other timings.
-	 * @param statusInterval the status interval
-	 * @param heartbeatInterval the heartbeat interval
-	 * @return the new settings
-	 */
 	public ReplicationSettings withIntervals(Duration statusInterval, Duration heartbeatInterval) {
-		return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
-				this.publicationName, this.createPublication, this.tables, statusInterval, heartbeatInterval,
-				this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity, this.queueMaxBytes);
+		return toBuilder().statusInterval(statusInterval).heartbeatInterval(heartbeatInterval).build();
 	}
 
-	/**
-	 * Return a copy with other slot and publication handling.
-	 * @param createSlot whether to create the slot
-	 * @param temporarySlot whether it is temporary
-	 * @param createPublication whether to create the publication
-	 * @return the new settings
-	 */
 	public ReplicationSettings withCreation(boolean createSlot, boolean temporarySlot, boolean createPublication) {
-		return new ReplicationSettings(this.connection, this.slotName, createSlot, temporarySlot, this.publicationName,
-				createPublication, this.tables, this.statusInterval, this.heartbeatInterval,
-				this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity, this.queueMaxBytes);
+		return toBuilder().createSlot(createSlot).temporarySlot(temporarySlot).createPublication(createPublication)
+			.build();
+	}
+
+	public ReplicationSettings withQueue(int queueCapacity, long queueMaxBytes) {
+		return toBuilder().queue(queueCapacity, queueMaxBytes).build();
 	}
 
 	/**
-	 * Return a copy with another queue bound.
-	 * @param queueCapacity most events
-	 * @param queueMaxBytes most bytes
-	 * @return the new settings
+	 * Builds {@link ReplicationSettings}.
 	 */
-	public ReplicationSettings withQueue(int queueCapacity, long queueMaxBytes) {
-		return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
-				this.publicationName, this.createPublication, this.tables, this.statusInterval, this.heartbeatInterval,
-				this.reconnectInitialInterval, this.reconnectMaxInterval, queueCapacity, queueMaxBytes);
+	public static final class Builder {
+
+		private final ConnectionSettings connection;
+
+		private final String slotName;
+
+		private final String publicationName;
+
+		private boolean createSlot = true;
+
+		private boolean temporarySlot;
+
+		private boolean createPublication = true;
+
+		private List<String> tables = List.of();
+
+		private Duration statusInterval = Duration.ofSeconds(10);
+
+		private Duration heartbeatInterval = Duration.ofMinutes(1);
+
+		private Duration reconnectInitialInterval = Duration.ofSeconds(1);
+
+		private Duration reconnectMaxInterval = Duration.ofSeconds(30);
+
+		private int queueCapacity = 8192;
+
+		private long queueMaxBytes = 64L * 1024 * 1024;
+
+		private SnapshotMode snapshotMode = SnapshotMode.NEVER;
+
+		private int snapshotFetchSize = 10_000;
+
+		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
+			this.connection = connection;
+			this.slotName = slotName;
+			this.publicationName = publicationName;
+		}
+
+		private Builder(ReplicationSettings settings) {
+			this(settings.connection, settings.slotName, settings.publicationName);
+			this.createSlot = settings.createSlot;
+			this.temporarySlot = settings.temporarySlot;
+			this.createPublication = settings.createPublication;
+			this.tables = settings.tables;
+			this.statusInterval = settings.statusInterval;
+			this.heartbeatInterval = settings.heartbeatInterval;
+			this.reconnectInitialInterval = settings.reconnectInitialInterval;
+			this.reconnectMaxInterval = settings.reconnectMaxInterval;
+			this.queueCapacity = settings.queueCapacity;
+			this.queueMaxBytes = settings.queueMaxBytes;
+			this.snapshotMode = settings.snapshotMode;
+			this.snapshotFetchSize = settings.snapshotFetchSize;
+		}
+
+		public Builder createSlot(boolean createSlot) {
+			this.createSlot = createSlot;
+			return this;
+		}
+
+		public Builder temporarySlot(boolean temporarySlot) {
+			this.temporarySlot = temporarySlot;
+			return this;
+		}
+
+		public Builder createPublication(boolean createPublication) {
+			this.createPublication = createPublication;
+			return this;
+		}
+
+		public Builder tables(List<String> tables) {
+			this.tables = tables;
+			return this;
+		}
+
+		public Builder statusInterval(Duration statusInterval) {
+			this.statusInterval = statusInterval;
+			return this;
+		}
+
+		public Builder heartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+			return this;
+		}
+
+		public Builder reconnect(Duration initialInterval, Duration maxInterval) {
+			this.reconnectInitialInterval = initialInterval;
+			this.reconnectMaxInterval = maxInterval;
+			return this;
+		}
+
+		public Builder queue(int capacity, long maxBytes) {
+			this.queueCapacity = capacity;
+			this.queueMaxBytes = maxBytes;
+			return this;
+		}
+
+		public Builder snapshot(SnapshotMode mode, int fetchSize) {
+			this.snapshotMode = mode;
+			this.snapshotFetchSize = fetchSize;
+			return this;
+		}
+
+		public ReplicationSettings build() {
+			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
+					this.publicationName, this.createPublication, this.tables, this.statusInterval,
+					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
+					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize);
+		}
+
 	}
 
 }

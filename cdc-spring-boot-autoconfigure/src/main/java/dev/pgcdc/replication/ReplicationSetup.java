@@ -223,7 +223,10 @@ public final class ReplicationSetup {
 			statement.setString(1, slot);
 			try (ResultSet rs = statement.executeQuery()) {
 				if (rs.next()) {
-					return existingSlot(connection, rs);
+					SlotStatus existing = existingSlot(connection, rs);
+					if (!redoInterruptedSnapshot(connection)) {
+						return existing;
+					}
 				}
 			}
 		}
@@ -233,6 +236,12 @@ public final class ReplicationSetup {
 					+ "cdc.slot.create=true.");
 		}
 		checkFreeSlot(connection);
+		if (this.settings.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
+			return SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT;
+		}
+		if (this.settings.snapshotMode() == SnapshotMode.INITIAL) {
+			return SlotStatus.CREATE_FOR_SNAPSHOT;
+		}
 		if (this.settings.temporarySlot()) {
 			return SlotStatus.CREATE_TEMPORARY;
 		}
@@ -253,6 +262,44 @@ public final class ReplicationSetup {
 			throw setupFailure(ex, "create replication slot '" + slot + "'");
 		}
 		return SlotStatus.CREATED;
+	}
+
+	/**
+	 * An existing slot whose initial snapshot never finished must not be streamed: the rows it did not read
+	 * would be missing for good. Drop it, so that a new slot and a new snapshot are taken.
+	 */
+	private boolean redoInterruptedSnapshot(Connection connection) throws SQLException {
+		String slot = this.settings.slotName();
+		if (this.settings.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
+			throw new ReplicationSetupException("cdc.snapshot.mode=initial-only reads its snapshot on a temporary slot, "
+					+ "but replication slot '" + slot + "' exists. Choose another cdc.slot.name.");
+		}
+		if (this.settings.snapshotMode() != SnapshotMode.INITIAL
+				|| !SnapshotState.RUNNING.equals(SnapshotState.status(connection, slot))) {
+			return false;
+		}
+		logger.warn("The initial snapshot of slot '" + slot + "' was interrupted; dropping the slot to take a new "
+				+ "snapshot, so that no row is missing");
+		// a crashed instance's walsender may hold the slot for a moment after the crash
+		for (int attempt = 1;; attempt++) {
+			try (PreparedStatement statement = connection.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+				statement.setString(1, slot);
+				statement.execute();
+				return true;
+			}
+			catch (SQLException ex) {
+				if (!"55006".equals(ex.getSQLState()) || attempt == 50) {
+					throw setupFailure(ex, "drop replication slot '" + slot + "' to redo its interrupted snapshot");
+				}
+				try {
+					Thread.sleep(200);
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw setupFailure(ex, "drop replication slot '" + slot + "'");
+				}
+			}
+		}
 	}
 
 	private SlotStatus existingSlot(Connection connection, ResultSet rs) throws SQLException {
@@ -348,7 +395,13 @@ public final class ReplicationSetup {
 		CREATED,
 
 		/** A temporary slot must be created on the replication connection itself. */
-		CREATE_TEMPORARY
+		CREATE_TEMPORARY,
+
+		/** The slot must be created on the replication connection, exporting the snapshot to read first. */
+		CREATE_FOR_SNAPSHOT,
+
+		/** As {@link #CREATE_FOR_SNAPSHOT}, with a temporary slot, for a snapshot and nothing after. */
+		CREATE_TEMPORARY_FOR_SNAPSHOT
 
 	}
 

@@ -35,10 +35,13 @@ public final class ConsumerProcess {
 		Path output = Path.of(args[3]);
 		boolean countOnly = "count".equals(args[4]);
 		ChangeConsumer consumer = countOnly ? new Counter(output) : new IdLedger(output);
-		ReplicationSettings settings = ReplicationSettings
-			.defaults(new ConnectionSettings(url, "postgres", "postgres"), slot, slot)
-			.withTables(List.of(table))
-			.withIntervals(Duration.ofMillis(500), Duration.ofSeconds(5));
+		SnapshotMode snapshot = (args.length > 5) ? SnapshotMode.valueOf(args[5]) : SnapshotMode.NEVER;
+		ReplicationSettings settings = ReplicationSettings.builder(new ConnectionSettings(url, "postgres", "postgres"), slot, slot)
+			.tables(List.of(table))
+			.statusInterval(Duration.ofMillis(500))
+			.heartbeatInterval(Duration.ofSeconds(5))
+			.snapshot(snapshot, 1_000)
+			.build();
 		ReplicationEngine engine = new ReplicationEngine(settings, List.of(consumer), (c, item, failure) -> {
 			throw failure;
 		}, ValueConverter.simple());

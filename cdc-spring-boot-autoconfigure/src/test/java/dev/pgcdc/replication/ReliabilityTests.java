@@ -66,9 +66,7 @@ class ReliabilityTests {
 		database.execute("CREATE TABLE items (id bigint PRIMARY KEY, payload text)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
 		ReplicationSettings settings = EngineTestSupport.settings(database, "restart").withTables(List.of("items"));
-		settings = new ReplicationSettings(settings.connection(), settings.slotName(), true, false,
-				settings.publicationName(), true, settings.tables(), settings.statusInterval(),
-				settings.heartbeatInterval(), Duration.ofMillis(200), Duration.ofSeconds(2), 8192, 64L << 20);
+		settings = settings.toBuilder().reconnect(Duration.ofMillis(200), Duration.ofSeconds(2)).build();
 		ReplicationEngine engine = EngineTestSupport.engine(settings, consumer);
 		engine.start();
 		try {

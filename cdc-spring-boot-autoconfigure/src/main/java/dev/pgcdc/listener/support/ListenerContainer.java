@@ -303,7 +303,10 @@ public final class ListenerContainer {
 		/** Returns whether to go on. */
 		private boolean process(Object item) throws InterruptedException {
 			if (item instanceof TransactionCommit commit) {
-				this.completed = commit.endLsn().value();
+				// snapshot chunks end with position 0: completion never moves backwards
+				if (Long.compareUnsigned(commit.endLsn().value(), this.completed) > 0) {
+					this.completed = commit.endLsn().value();
+				}
 				return true;
 			}
 			if (item instanceof ChangeEvent event) {
