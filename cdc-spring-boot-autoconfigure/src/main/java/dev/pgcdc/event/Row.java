@@ -86,7 +86,7 @@ public interface Row {
 	 * @return a row over a copy of the values
 	 */
 	static Row of(Map<String, ?> values) {
-		return new MapRow(values, ValueConverter.simple());
+		return ValuesRow.of(values, ValueConverter.simple());
 	}
 
 }

@@ -49,6 +49,7 @@ import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.event.ValuesRow;
 import dev.pgcdc.pgoutput.TupleData;
 
 /**
@@ -568,7 +569,7 @@ public final class TransactionBuffer implements AutoCloseable {
 
 		private final Map<List<List<String>>, Integer> shapeIndexes = new HashMap<>();
 
-		private final List<Shape> shapes = new ArrayList<>();
+		private final List<ValuesRow.Layout> shapes = new ArrayList<>();
 
 		private final List<Object> serializedValues = new ArrayList<>();
 
@@ -661,7 +662,7 @@ public final class TransactionBuffer implements AutoCloseable {
 			Integer shape = this.shapeIndexes.get(List.of(columns, keyColumns));
 			if (shape == null && this.shapes.size() < MAX_SHAPES) {
 				shape = this.shapes.size();
-				Shape added = new Shape(columns, keyColumns);
+				ValuesRow.Layout added = ValuesRow.Layout.of(columns, keyColumns);
 				this.shapes.add(added);
 				this.shapeIndexes.put(List.of(added.columns(), added.keyColumns()), shape);
 			}
@@ -876,15 +877,15 @@ public final class TransactionBuffer implements AutoCloseable {
 			return new TupleRow(schema, tuple, (flags & KEY_ONLY) != 0, fallback, converter);
 		}
 
-		private SpilledRow readGenericRow(Input in, TableId table) {
+		private ValuesRow readGenericRow(Input in, TableId table) {
 			ValueConverter converter = this.converters.get(in.readInt());
 			int shapeIndex = in.readInt();
-			Shape shape;
+			ValuesRow.Layout shape;
 			if (shapeIndex != NONE) {
 				shape = this.shapes.get(shapeIndex);
 			}
 			else {
-				shape = new Shape(readStrings(in), readStrings(in));
+				shape = ValuesRow.Layout.of(readStrings(in), readStrings(in));
 			}
 			int count = shape.columns().size();
 			boolean[] unchanged = null;
@@ -921,7 +922,7 @@ public final class TransactionBuffer implements AutoCloseable {
 					throw new IllegalStateException("Cannot read back a spilled row of " + table, ex);
 				}
 			}
-			return new SpilledRow(shape, values, unchanged, table, converter);
+			return new ValuesRow(shape, values, unchanged, table.toString(), converter);
 		}
 
 		private static Object readValue(byte tag, Input in) {
@@ -970,24 +971,6 @@ public final class TransactionBuffer implements AutoCloseable {
 	private record Commit(Lsn commitLsn, long xid, Instant commitTime) {
 	}
 
-	/** The column lists of generic rows, shared by the rows read back with them. */
-	private record Shape(List<String> columns, List<String> keyColumns, Map<String, Integer> positions) {
-
-		Shape(List<String> columns, List<String> keyColumns) {
-			this(Collections.unmodifiableList(new ArrayList<>(columns)),
-					Collections.unmodifiableList(new ArrayList<>(keyColumns)), positions(columns));
-		}
-
-		private static Map<String, Integer> positions(List<String> columns) {
-			Map<String, Integer> positions = new HashMap<>(columns.size() * 2);
-			for (int i = 0; i < columns.size(); i++) {
-				positions.putIfAbsent(columns.get(i), i);
-			}
-			return positions;
-		}
-
-	}
-
 	/**
 	 * Objects that records refer to by index. With a capacity, {@link #indexOf} returns -1 once full
 	 * and the caller writes the value inline instead.
@@ -1029,64 +1012,6 @@ public final class TransactionBuffer implements AutoCloseable {
 
 		T get(int index) {
 			return this.values.get(index);
-		}
-
-	}
-
-	/**
-	 * A row read back from disk that was not a {@link TupleRow}: the same columns, values and
-	 * unchanged flags, converting with the original row's converter.
-	 */
-	static final class SpilledRow extends AbstractRow {
-
-		private final Shape shape;
-
-		private final Object[] values;
-
-		private final boolean[] unchanged;
-
-		private final TableId table;
-
-		private SpilledRow(Shape shape, Object[] values, boolean[] unchanged, TableId table,
-				ValueConverter converter) {
-			super(converter);
-			this.shape = shape;
-			this.values = values;
-			this.unchanged = unchanged;
-			this.table = table;
-		}
-
-		@Override
-		public List<String> columns() {
-			return this.shape.columns();
-		}
-
-		@Override
-		public List<String> keyColumns() {
-			return this.shape.keyColumns();
-		}
-
-		@Override
-		protected int indexOf(String column) {
-			Integer index = this.shape.positions().get(column);
-			return (index != null) ? index : -1;
-		}
-
-		@Override
-		protected Object valueAt(int index) {
-			Object value = this.values[index];
-			// a caller may modify an array it got; the next one must see the value as it was spilled
-			return (value instanceof byte[] bytes) ? bytes.clone() : value;
-		}
-
-		@Override
-		protected boolean isUnchangedAt(int index) {
-			return this.unchanged != null && this.unchanged[index];
-		}
-
-		@Override
-		protected String source() {
-			return this.table.toString();
 		}
 
 	}

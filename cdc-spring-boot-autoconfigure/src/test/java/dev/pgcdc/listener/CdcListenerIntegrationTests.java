@@ -250,15 +250,7 @@ class CdcListenerIntegrationTests {
 	}
 
 	static Lsn confirmedFlush(String slot) throws Exception {
-		try (Connection connection = database.connect();
-				PreparedStatement statement = connection
-					.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-			statement.setString(1, slot);
-			try (ResultSet rs = statement.executeQuery()) {
-				rs.next();
-				return Lsn.parse(rs.getString(1));
-			}
-		}
+		return Lsn.parse(database.confirmedFlush(slot));
 	}
 
 	record Order(Long id, String status, BigDecimal total, Long customerId) {

@@ -219,15 +219,7 @@ class ReplicationEngineTests {
 	}
 
 	static Lsn confirmedFlush(String slot) throws Exception {
-		try (Connection connection = database.connect();
-				PreparedStatement statement = connection
-					.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-			statement.setString(1, slot);
-			try (ResultSet rs = statement.executeQuery()) {
-				rs.next();
-				return Lsn.parse(rs.getString(1));
-			}
-		}
+		return Lsn.parse(database.confirmedFlush(slot));
 	}
 
 	static Lsn currentWalLsn() throws Exception {

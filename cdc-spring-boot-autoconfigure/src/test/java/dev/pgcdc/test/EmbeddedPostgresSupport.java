@@ -148,6 +148,22 @@ public final class EmbeddedPostgresSupport {
 		}
 
 		/**
+		 * Return a slot's confirmed flush position, as text ({@code 0/16B3748}).
+		 * @param slot the slot name
+		 * @return the position, or {@code null} when there is no such slot
+		 */
+		public String confirmedFlush(String slot) throws SQLException {
+			try (Connection connection = connect();
+					java.sql.PreparedStatement statement = connection
+						.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+				statement.setString(1, slot);
+				try (java.sql.ResultSet rs = statement.executeQuery()) {
+					return rs.next() ? rs.getString(1) : null;
+				}
+			}
+		}
+
+		/**
 		 * Run statements in one autocommit batch.
 		 * @param sql the statements
 		 */

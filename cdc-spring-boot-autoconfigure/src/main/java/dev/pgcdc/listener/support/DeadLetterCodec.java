@@ -27,6 +27,7 @@ import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.event.ValuesRow;
 import org.postgresql.util.PGInterval;
 
 /**
@@ -326,7 +327,7 @@ final class DeadLetterCodec {
 			values[i] = decodeTypedValue(column);
 			unchanged[i] = Boolean.TRUE.equals(column.get("unchanged"));
 		}
-		return new DeadLetterRow(table + " (dead letter)", names, keys, values, unchanged, converter);
+		return new ValuesRow(ValuesRow.Layout.of(names, keys), values, unchanged, table + " (dead letter)", converter);
 	}
 
 	private static LogicalMessage decodeMessage(Map<?, ?> object) {
