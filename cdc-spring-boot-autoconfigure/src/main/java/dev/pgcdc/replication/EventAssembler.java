@@ -38,6 +38,10 @@ final class EventAssembler {
 
 	private Instant commitTime = Instant.EPOCH;
 
+	private int lastOid;
+
+	private TableSchema lastSchema;
+
 	EventAssembler(ValueDecoders decoders, ValueConverter converter) {
 		this.decoders = decoders;
 		this.converter = converter;
@@ -45,6 +49,7 @@ final class EventAssembler {
 
 	void relation(Relation relation) {
 		this.schemas.put(relation.oid(), new TableSchema(relation, this.decoders));
+		this.lastSchema = null;
 	}
 
 	void begin(Begin begin) {
@@ -101,17 +106,24 @@ final class EventAssembler {
 	}
 
 	private TableSchema schema(int relationOid) {
+		// most runs of changes touch one table: skip the boxed map look-up then
+		if (relationOid == this.lastOid && this.lastSchema != null) {
+			return this.lastSchema;
+		}
 		TableSchema schema = this.schemas.get(relationOid);
 		if (schema == null) {
 			// the protocol always sends a Relation before the first change of a table on a connection
 			throw new IllegalStateException("pgoutput sent a change for relation " + relationOid
 					+ " before describing it; the stream is out of step and will be restarted");
 		}
+		this.lastOid = relationOid;
+		this.lastSchema = schema;
 		return schema;
 	}
 
 	void reset() {
 		this.schemas.clear();
+		this.lastSchema = null;
 	}
 
 }

@@ -695,7 +695,10 @@ public final class ReplicationEngine {
 					return;
 				}
 			}
-			acknowledge(stream, false);
+			// positions only move at commits; looking after every message would cost every row
+			if (message instanceof Commit || batch.isEmpty()) {
+				acknowledge(stream, false);
+			}
 		}
 	}
 

@@ -27,11 +27,20 @@ public final class StreamStatistics {
 
 	private volatile Instant lastCommitTime;
 
+	private TableId lastTable;
+
+	private LongAdder lastTableCount;
+
 	private volatile Lsn receivedLsn = Lsn.ZERO;
 
 	void eventDelivered(TableId table) {
 		this.events.increment();
-		this.byTable.computeIfAbsent(table, (key) -> new LongAdder()).increment();
+		// written by the dispatch thread only; consecutive events mostly share a table
+		if (table != this.lastTable) {
+			this.lastTable = table;
+			this.lastTableCount = this.byTable.computeIfAbsent(table, (key) -> new LongAdder());
+		}
+		this.lastTableCount.increment();
 	}
 
 	void transactionDelivered(Instant commitTime) {

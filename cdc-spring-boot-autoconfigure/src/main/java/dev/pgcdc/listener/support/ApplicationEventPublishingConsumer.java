@@ -28,6 +28,10 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 	private static final ResolvableType TRANSACTION_EVENT = ResolvableType
 		.forClassWithGenerics(PayloadApplicationEvent.class, TransactionEvent.class);
 
+	/** A payload no listener asks for: a listener that accepts it accepts anything. */
+	private static final ResolvableType ANY_PAYLOAD = ResolvableType
+		.forClassWithGenerics(PayloadApplicationEvent.class, Probe.class);
+
 	private final ApplicationContext context;
 
 	private volatile Boolean wantsTransactions;
@@ -79,12 +83,22 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 		return false;
 	}
 
+	/**
+	 * Whether a listener asks for transaction events. One that takes any event or payload (Spring's own
+	 * catch-all listeners) does not count: building every transaction for it would cost memory and time
+	 * for nothing.
+	 */
 	private static boolean supportsTransactions(ApplicationListener<?> listener) {
 		if (listener instanceof GenericApplicationListener generic) {
-			return generic.supportsEventType(TRANSACTION_EVENT);
+			return generic.supportsEventType(TRANSACTION_EVENT) && !generic.supportsEventType(ANY_PAYLOAD);
 		}
 		ResolvableType declared = ResolvableType.forClass(listener.getClass()).as(ApplicationListener.class).getGeneric();
-		return declared.resolve() == null || declared.isAssignableFrom(TRANSACTION_EVENT);
+		return declared.resolve() != null && declared.isAssignableFrom(TRANSACTION_EVENT)
+				&& !declared.isAssignableFrom(ANY_PAYLOAD);
+	}
+
+	private static final class Probe {
+
 	}
 
 }
