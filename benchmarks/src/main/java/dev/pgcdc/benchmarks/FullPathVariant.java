@@ -1,0 +1,70 @@
+package dev.pgcdc.benchmarks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.pgcdc.benchmarks.app.FullPathApplication;
+import dev.pgcdc.benchmarks.app.FullPathApplication.ValueReadingListener;
+import dev.pgcdc.replication.ReplicationEngine;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole pgcdc path, as an application gets it: a Spring Boot application context with the
+ * auto-configured engine, publishing every change to an {@code @EventListener}.
+ */
+final class FullPathVariant {
+
+	private final BenchmarkDatabase database;
+
+	FullPathVariant(BenchmarkDatabase database) {
+		this.database = database;
+	}
+
+	Result run(String variant, String slot, long rows, long timeoutMillis) throws Exception {
+		boolean readValues = Options.FULL_VALUES.equals(variant);
+		String listener = switch (variant) {
+			case Options.FULL_VALUES -> "event-values";
+			case Options.CDC_LISTENER -> "cdc";
+			default -> "event";
+		};
+		Measurement measurement = new Measurement(this.database, slot, rows);
+		Progress progress = measurement.progress();
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.main.banner-mode", "off");
+		properties.put("spring.main.log-startup-info", "false");
+		properties.put("spring.datasource.url", this.database.url());
+		properties.put("spring.datasource.username", this.database.user());
+		if (this.database.password() != null) {
+			properties.put("spring.datasource.password", this.database.password());
+		}
+		properties.put("cdc.slot.name", slot);
+		// the slot exists since before the rows were inserted; creating it now would skip them
+		properties.put("cdc.slot.create", "false");
+		properties.put("cdc.publication.name", W1Workload.PUBLICATION);
+		properties.put("cdc.publication.tables", W1Workload.TABLE);
+		properties.put(FullPathApplication.LISTENER_PROPERTY, listener);
+		String note = "";
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FullPathApplication.class)
+			.web(WebApplicationType.NONE)
+			.registerShutdownHook(false)
+			.properties(properties)
+			.initializers((ctx) -> ctx.getBeanFactory().registerSingleton("benchmarkProgress", progress))
+			.run()) {
+			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+			String problem = measurement.await(timeoutMillis, () -> engine.isRunning() ? null
+					: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
+			if (problem != null) {
+				note = problem;
+			}
+			else if (readValues) {
+				long values = context.getBean(ValueReadingListener.class).values();
+				note = String.format("%,d non-null values read", values);
+			}
+		}
+		return measurement.result(variant, note);
+	}
+
+}

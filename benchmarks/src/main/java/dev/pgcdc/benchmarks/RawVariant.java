@@ -1,0 +1,107 @@
+package dev.pgcdc.benchmarks;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * The transport ceiling: the pgjdbc replication stream drained with no decoding at all. Each message is
+ * classified by its first byte only; a commit's end position is confirmed as flushed, as a real client
+ * would, and pgjdbc reports it at the status interval.
+ */
+final class RawVariant {
+
+	private static final byte INSERT = 'I';
+
+	private static final byte COMMIT = 'C';
+
+	/** Commit: type (1), flags (1), commit LSN (8), end LSN (8), timestamp (8). */
+	private static final int COMMIT_END_LSN_OFFSET = 10;
+
+	private final BenchmarkDatabase database;
+
+	RawVariant(BenchmarkDatabase database) {
+		this.database = database;
+	}
+
+	Result run(String slot, long rows, long timeoutMillis) throws Exception {
+		Measurement measurement = new Measurement(this.database, slot, rows);
+		Progress progress = measurement.progress();
+		AtomicReference<Connection> connection = new AtomicReference<>();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		Thread reader = new Thread(() -> {
+			try {
+				drain(slot, progress, connection);
+			}
+			catch (Throwable ex) {
+				if (!progress.isComplete()) {
+					failure.set(ex);
+				}
+			}
+		}, "raw-reader-" + slot);
+		reader.setDaemon(true);
+		reader.start();
+		String problem = measurement.await(timeoutMillis,
+				() -> (failure.get() != null) ? "failed: " + failure.get() : !reader.isAlive() ? "reader ended" : null);
+		if (problem == null) {
+			reader.join(30_000);
+		}
+		if (reader.isAlive()) {
+			Connection open = connection.get();
+			if (open != null) {
+				open.abort(Runnable::run);
+			}
+			reader.join(5_000);
+		}
+		return measurement.result(Options.RAW, (problem != null) ? problem : "");
+	}
+
+	private void drain(String slot, Progress progress, AtomicReference<Connection> holder) throws SQLException {
+		try (Connection connection = this.database.connectForReplication()) {
+			holder.set(connection);
+			PGReplicationStream stream = connection.unwrap(PGConnection.class)
+				.getReplicationAPI()
+				.replicationStream()
+				.logical()
+				.withSlotName(slot)
+				.withSlotOption("proto_version", 1)
+				.withSlotOption("publication_names", W1Workload.PUBLICATION)
+				.withSlotOption("messages", true)
+				.withStatusInterval(10, TimeUnit.SECONDS)
+				.withAutomaticFlush(false)
+				.start();
+			long expected = progress.expected();
+			long counted = 0;
+			while (counted < expected) {
+				ByteBuffer buffer = stream.read();
+				if (buffer == null) {
+					continue;
+				}
+				// the buffer is a slice of pgjdbc's receive buffer: its data starts at position(), not 0
+				byte type = buffer.get(buffer.position());
+				if (type == INSERT) {
+					counted++;
+					progress.arrived();
+				}
+				else if (type == COMMIT) {
+					LogSequenceNumber end = LogSequenceNumber
+						.valueOf(buffer.getLong(buffer.position() + COMMIT_END_LSN_OFFSET));
+					stream.setFlushedLSN(end);
+					stream.setAppliedLSN(end);
+				}
+			}
+			stream.forceUpdateStatus();
+			stream.close();
+		}
+		finally {
+			holder.set(null);
+		}
+	}
+
+}

@@ -1,0 +1,247 @@
+package dev.pgcdc.benchmarks;
+
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Runs workload W1 (design.md section 8) and prints rows per second of each variant and its ratio to the
+ * raw pgjdbc stream measured in the same run.
+ *
+ * <p>Order of a run: start (or connect to) the server; create table {@code w1}, the publication and one
+ * slot per variant run; insert the rows in transactions of 1,000; then drain each slot in turn with its
+ * variant, by default {@code raw, full, full-values, cdc-listener, raw}. The baseline is the mean of the
+ * raw runs, so that warm-up and caching favour neither side. Time is counted from the first row received
+ * to the last one; the time to the first row (connecting, application start-up, decoding the first
+ * transaction) is shown apart.
+ *
+ * <p>Exit status 0 when every variant received every row, 1 when one did not, 2 on bad usage or a failed
+ * set-up. See docs/benchmarks.md.
+ */
+public final class W1Benchmark {
+
+	/** Above this share of a core used by others while rows flowed, a figure is reported as disturbed. */
+	private static final int DISTURBED_PERCENT = 30;
+
+	private W1Benchmark() {
+	}
+
+	public static void main(String[] args) {
+		Locale.setDefault(Locale.ROOT);
+		Options options;
+		try {
+			options = Options.parse(args);
+		}
+		catch (Options.UsageException ex) {
+			if (ex.getMessage() != null) {
+				System.err.println(ex.getMessage());
+				System.err.println();
+			}
+			System.err.print(Options.USAGE);
+			System.exit((ex.getMessage() != null) ? 2 : 0);
+			return;
+		}
+		int status;
+		try {
+			status = run(options);
+		}
+		catch (Exception ex) {
+			System.err.println("Benchmark failed: " + ex);
+			ex.printStackTrace();
+			status = 2;
+		}
+		System.exit(status);
+	}
+
+	private static int run(Options options) throws Exception {
+		say("pgcdc benchmark, workload W1: " + options);
+		long setupStart = System.nanoTime();
+		try (BenchmarkDatabase database = options.embedded() ? BenchmarkDatabase.startEmbedded()
+				: BenchmarkDatabase.external(options.url(), options.user(), options.password())) {
+			say("Server: " + database.queryString("SELECT version()") + (database.isEmbedded() ? " (embedded)" : ""));
+			W1Workload workload = new W1Workload(database);
+			try {
+				workload.createSchema();
+				List<String> slots = new ArrayList<>();
+				for (int i = 0; i < options.variants().size(); i++) {
+					String slot = W1Workload.SLOT_PREFIX + (i + 1) + "_" + options.variants().get(i).replace('-', '_');
+					workload.createSlot(slot);
+					slots.add(slot);
+				}
+				say(String.format("Inserting %,d rows in transactions of %,d ...", options.rows(), options.batch()));
+				long insertStart = System.nanoTime();
+				workload.insert(options.rows(), options.batch());
+				double insertSeconds = (System.nanoTime() - insertStart) / 1e9;
+				long walBytes = workload.retainedWalBytes();
+				String endLsn = database.queryString("SELECT pg_current_wal_insert_lsn()");
+				say(String.format("Inserted in %.1f s (%,.0f rows/s); %,d MB of WAL to decode per slot", insertSeconds,
+						options.rows() / insertSeconds, walBytes / (1024 * 1024)));
+				List<Result> results = new ArrayList<>();
+				for (int i = 0; i < options.variants().size(); i++) {
+					String variant = options.variants().get(i);
+					say("Running " + variant + " (" + (i + 1) + "/" + options.variants().size() + ") on slot " + slots.get(i)
+							+ " ...");
+					Result result;
+					try {
+						result = switch (variant) {
+							case Options.RAW -> new RawVariant(database).run(slots.get(i), options.rows(),
+									options.timeoutMillis());
+							case Options.PG_RECVLOGICAL -> new RecvLogicalVariant(database).run(slots.get(i),
+									options.rows(), endLsn, options.timeoutMillis());
+							default -> new FullPathVariant(database).run(variant, slots.get(i), options.rows(),
+									options.timeoutMillis());
+						};
+					}
+					catch (Exception ex) {
+						ex.printStackTrace();
+						result = Result.timeOnly(variant, options.rows(), 0, 0, "failed: " + ex);
+					}
+					say(String.format("  %s: %,d of %,d rows in %.2f s = %,.0f rows/s%s", variant, result.received(),
+							result.expected(), result.seconds(), result.rowsPerSecond(),
+							result.note().isEmpty() ? "" : " (" + result.note() + ")"));
+					results.add(result);
+				}
+				printReport(options, database, results, insertSeconds, walBytes,
+						(System.nanoTime() - setupStart) / 1e9);
+				return results.stream().allMatch(Result::complete) ? 0 : 1;
+			}
+			finally {
+				try {
+					workload.dropEverything();
+				}
+				catch (Exception ex) {
+					System.err.println("Could not clean up: " + ex);
+				}
+			}
+		}
+	}
+
+	private static void printReport(Options options, BenchmarkDatabase database, List<Result> results,
+			double insertSeconds, long walBytes, double totalSeconds) throws Exception {
+		List<Result> raws = results.stream().filter((r) -> r.variant().equals(Options.RAW) && r.complete()).toList();
+		double baseline = raws.isEmpty() ? 0 : raws.stream().mapToDouble(Result::rowsPerSecond).average().orElse(0);
+		StringBuilder out = new StringBuilder();
+		out.append('\n').append("== pgcdc benchmark, workload W1 ==").append('\n');
+		out.append("date:        ").append(OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS)).append('\n');
+		out.append("postgresql:  ").append(database.queryString("SHOW server_version"))
+			.append(database.isEmbedded() ? " (embedded, fsync off, synchronous_commit off, shared_buffers 256MB)"
+					: " (external)")
+			.append('\n');
+		out.append("jvm:         ").append(System.getProperty("java.vm.name")).append(' ')
+			.append(System.getProperty("java.runtime.version")).append(", max heap ")
+			.append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MB, gc ")
+			.append(ManagementFactory.getGarbageCollectorMXBeans()
+				.stream()
+				.map(GarbageCollectorMXBean::getName)
+				.collect(Collectors.joining("/")))
+			.append('\n');
+		out.append("machine:     ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+			.append(cpuModel())
+			.append(", ")
+			.append(System.getProperty("os.name"))
+			.append(' ')
+			.append(System.getProperty("os.arch"))
+			.append('\n');
+		out.append(String.format("workload:    %,d rows of 9 columns in transactions of %,d, inserted in %.1f s; "
+				+ "%,d MB of WAL per slot%n", options.rows(), options.batch(), insertSeconds, walBytes / (1024 * 1024)));
+		out.append("timing:      rows/s = rows / time from the first row received to the last").append('\n');
+		out.append('\n');
+		String header = String.format("%-14s | %10s | %7s | %8s | %6s | %33s | %5s | %23s | %10s | %s", "variant",
+				"rows", "seconds", "rows/s", "ratio", "CPU us/row", "reads", "busy, % of one core", "first row", "note");
+		out.append(header).append('\n');
+		out.append(String.format("%-14s | %10s | %7s | %8s | %6s | %7s %7s %7s %9s | %5s | %5s %9s %7s | %10s |", "",
+				"", "", "", "to raw", "JVM", "reader", "dispat.", "walsender", "/row", "JVM", "walsender", "others",
+				"after"))
+			.append('\n');
+		out.append("-".repeat(header.length() + 8)).append('\n');
+		for (Result result : results) {
+			String ratio = (baseline > 0 && result.complete()) ? String.format("%.2f", result.rowsPerSecond() / baseline)
+					: "-";
+			double others = result.machinePercent() - result.jvmPercent() - result.serverPercent();
+			out.append(String.format(
+					"%-14s | %,10d | %7.2f | %,8.0f | %6s | %7s %7s %7s %9s | %5s | %5s %9s %7s | %10s | %s",
+					result.variant(), result.received(), result.seconds(), result.rowsPerSecond(), ratio,
+					format(result.jvmMicrosPerRow(), "%.2f"), format(result.readerMicrosPerRow(), "%.2f"),
+					format(result.dispatchMicrosPerRow(), "%.2f"), format(result.serverMicrosPerRow(), "%.2f"),
+					format(result.readCallsPerRow(), "%.2f"),
+					format(result.jvmPercent(), "%.0f"), format(result.serverPercent(), "%.0f"),
+					format(Math.max(0, others), "%.0f"),
+					(result.firstRowNanos() > 0) ? String.format("%.2f s", result.firstRowNanos() / 1e9) : "-",
+					result.complete() ? result.note() : "INCOMPLETE " + result.note()))
+				.append('\n');
+		}
+		out.append(String.format("%n%s%n%s%n%s%n%s%n%s%n",
+				"CPU us/row: CPU time (user + system) per row while rows flowed. JVM = this whole JVM (GC and JIT "
+						+ "included); reader = the thread reading the stream; dispat. = the engine's dispatch thread "
+						+ "plus any @CdcListener threads, where listeners run; walsender = the server process that "
+						+ "decodes the slot",
+				"reads/row: read system calls of this JVM per row (nearly all on the replication socket): "
+						+ "fewer means the server sent more per write",
+				"busy: while rows flowed, in percent of one core (" + Runtime.getRuntime().availableProcessors()
+						+ " cores = " + (100 * Runtime.getRuntime().availableProcessors()) + "); others = the rest of "
+						+ "the machine: other processes and kernel time charged to none",
+				"walsender figures need the server on this machine ('-' otherwise)",
+				"first row after: from connecting (raw) or starting the application (full) to the first row"));
+		if (baseline > 0) {
+			out.append(String.format("%nbaseline (mean of %d raw run%s): %,.0f rows/s%n", raws.size(),
+					(raws.size() == 1) ? "" : "s", baseline));
+			for (Result result : results) {
+				boolean noOp = result.variant().equals(Options.FULL) || result.variant().equals(Options.CDC_LISTENER);
+				if (noOp && result.complete()) {
+					double ratio = result.rowsPerSecond() / baseline;
+					out.append(String.format("target full path >= 0.85 x raw: %s (run %d) %.2f -> %s%n", result.variant(),
+							results.indexOf(result) + 1, ratio, (ratio >= 0.85) ? "met" : "NOT met"));
+				}
+			}
+		}
+		List<String> disturbed = new ArrayList<>();
+		for (int i = 0; i < results.size(); i++) {
+			Result result = results.get(i);
+			double others = result.machinePercent() - result.jvmPercent() - result.serverPercent();
+			if (others > DISTURBED_PERCENT) {
+				disturbed.add(result.variant() + " (run " + (i + 1) + String.format(", others %.0f%%)", others));
+			}
+		}
+		if (!disturbed.isEmpty()) {
+			out.append(String.format("%nWARNING: other work took more than %d%% of a core during %s: those figures are "
+					+ "disturbed; run again on an idle machine.%n", DISTURBED_PERCENT, String.join(", ", disturbed)));
+		}
+		boolean complete = results.stream().allMatch(Result::complete);
+		out.append(String.format("%nresult: %s (total run %.0f s)%n",
+				complete ? "every variant received every row" : "SOME VARIANT DID NOT RECEIVE EVERY ROW", totalSeconds));
+		System.out.print(out);
+		System.out.flush();
+	}
+
+	private static String format(double value, String format) {
+		return Double.isNaN(value) ? "-" : String.format(format, value);
+	}
+
+	private static String cpuModel() {
+		try {
+			return Files.readAllLines(Path.of("/proc/cpuinfo"))
+				.stream()
+				.filter((line) -> line.startsWith("model name"))
+				.map((line) -> line.substring(line.indexOf(':') + 1).trim())
+				.findFirst()
+				.orElse("unknown cpu");
+		}
+		catch (IOException | RuntimeException ex) {
+			return "unknown cpu";
+		}
+	}
+
+	private static void say(String message) {
+		System.out.println(message);
+		System.out.flush();
+	}
+
+}
