@@ -28,6 +28,7 @@ final class FullPathVariant {
 		String listener = switch (variant) {
 			case Options.FULL_VALUES -> "event-values";
 			case Options.CDC_LISTENER -> "cdc";
+			case Options.CDC_LISTENER_4 -> "cdc4";
 			default -> "event";
 		};
 		Measurement measurement = new Measurement(this.database, slot, rows);

@@ -16,7 +16,7 @@ import org.springframework.context.event.EventListener;
  * The application of the full-path variants: nothing but auto-configuration and one listener for
  * {@link ChangeEvent}, chosen by {@value #LISTENER_PROPERTY}: {@code event} (a no-op {@code @EventListener},
  * the default), {@code event-values} (an {@code @EventListener} that reads every column) or {@code cdc} (a
- * no-op {@code @CdcListener}). The {@link Progress} bean is registered by the benchmark before the context
+ * no-op {@code @CdcListener}) or {@code cdc4} (the same with {@code concurrency = 4}). The {@link Progress} bean is registered by the benchmark before the context
  * refreshes.
  */
 @SpringBootApplication(proxyBeanMethods = false)
@@ -41,6 +41,12 @@ public class FullPathApplication {
 	@ConditionalOnProperty(name = LISTENER_PROPERTY, havingValue = "cdc")
 	CdcCountingListener cdcCountingListener(Progress progress) {
 		return new CdcCountingListener(progress);
+	}
+
+	@Bean
+	@ConditionalOnProperty(name = LISTENER_PROPERTY, havingValue = "cdc4")
+	KeyedCdcCountingListener keyedCdcCountingListener(Progress progress) {
+		return new KeyedCdcCountingListener(progress);
 	}
 
 	/** Counts the events and does nothing else: the cost of the pgcdc path itself. */
@@ -69,6 +75,22 @@ public class FullPathApplication {
 		}
 
 		@CdcListener(tables = "w1")
+		public void on(ChangeEvent event) {
+			this.progress.arrived();
+		}
+
+	}
+
+	/** As {@link CdcCountingListener}, on four threads spread by primary key. */
+	public static class KeyedCdcCountingListener {
+
+		private final Progress progress;
+
+		KeyedCdcCountingListener(Progress progress) {
+			this.progress = progress;
+		}
+
+		@CdcListener(tables = "w1", concurrency = 4)
 		public void on(ChangeEvent event) {
 			this.progress.arrived();
 		}
