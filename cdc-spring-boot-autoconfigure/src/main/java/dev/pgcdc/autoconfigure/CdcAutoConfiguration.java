@@ -17,6 +17,7 @@ import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
 import dev.pgcdc.listener.support.LoggingDispatchErrorHandler;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
+import dev.pgcdc.replication.CdcSnapshots;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.DispatchErrorHandler;
 import dev.pgcdc.replication.ReplicationEngine;
@@ -80,6 +81,12 @@ public final class CdcAutoConfiguration {
 	@ConditionalOnMissingBean
 	ReplicationEngineLifecycle cdcReplicationEngineLifecycle(ReplicationEngine engine) {
 		return new ReplicationEngineLifecycle(engine);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CdcSnapshots cdcSnapshots(ReplicationEngine engine) {
+		return new CdcSnapshots(engine);
 	}
 
 	@Configuration(proxyBeanMethods = false)

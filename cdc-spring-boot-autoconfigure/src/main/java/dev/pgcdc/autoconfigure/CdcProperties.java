@@ -48,6 +48,8 @@ public class CdcProperties {
 
 	private final Listener listener = new Listener();
 
+	private final Health health = new Health();
+
 	private final Snapshot snapshot = new Snapshot();
 
 	public boolean isEnabled() {
@@ -96,6 +98,10 @@ public class CdcProperties {
 
 	public Listener getListener() {
 		return this.listener;
+	}
+
+	public Health getHealth() {
+		return this.health;
 	}
 
 	public Snapshot getSnapshot() {
@@ -486,6 +492,27 @@ public class CdcProperties {
 				this.maxInterval = maxInterval;
 			}
 
+		}
+
+	}
+
+	/**
+	 * The {@code cdc} health indicator.
+	 */
+	public static class Health {
+
+		/**
+		 * Slot lag (WAL the slot has not confirmed, from the server's current position) above which the
+		 * cdc health component is DOWN, also while paused.
+		 */
+		private DataSize maxLagBytes = DataSize.ofGigabytes(1);
+
+		public DataSize getMaxLagBytes() {
+			return this.maxLagBytes;
+		}
+
+		public void setMaxLagBytes(DataSize maxLagBytes) {
+			this.maxLagBytes = maxLagBytes;
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.pgcdc.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import dev.pgcdc.event.TableId;
@@ -86,6 +87,7 @@ final class ReplicationSettingsFactory {
 			.reconnect(properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval())
 			.queue(properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes())
 			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
+			.internalTables(List.of(properties.getListener().getDeadLetterTable()))
 			.build();
 	}
 

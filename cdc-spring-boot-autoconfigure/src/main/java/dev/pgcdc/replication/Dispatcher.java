@@ -68,7 +68,11 @@ final class Dispatcher implements Runnable {
 					continue;
 				}
 				EventBatch batch = this.queue.poll(100, TimeUnit.MILLISECONDS);
-				if (batch != null) {
+				while (batch != null && this.paused && this.running) {
+					// paused while this batch was taken: hold it rather than deliver it
+					TimeUnit.MILLISECONDS.sleep(50);
+				}
+				if (batch != null && this.running) {
 					dispatch(batch);
 				}
 			}

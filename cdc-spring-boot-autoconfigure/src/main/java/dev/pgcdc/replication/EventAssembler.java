@@ -42,15 +42,28 @@ final class EventAssembler {
 
 	private TableSchema lastSchema;
 
-	EventAssembler(ValueDecoders decoders, ValueConverter converter) {
+	private final InternalTables internalTables;
+
+	EventAssembler(ValueDecoders decoders, ValueConverter converter, InternalTables internalTables) {
 		this.decoders = decoders;
 		this.converter = converter;
+		this.internalTables = internalTables;
 	}
 
 	void relation(Relation relation) {
-		this.schemas.put(relation.oid(), new TableSchema(relation, this.decoders));
+		TableSchema schema = new TableSchema(relation, this.decoders);
+		this.schemas.put(relation.oid(), schema.internal(this.internalTables.test(schema.table())));
 		this.lastSchema = null;
 	}
+
+	/**
+	 * Return whether changes of a relation must not be delivered: pgcdc's own tables, captured when the
+	 * publication is FOR ALL TABLES, would otherwise reach listeners (and a dead letter could feed back).
+	 */
+	boolean internal(int relationOid) {
+		return schema(relationOid).isInternal();
+	}
+
 
 	void begin(Begin begin) {
 		this.xid = begin.xid();

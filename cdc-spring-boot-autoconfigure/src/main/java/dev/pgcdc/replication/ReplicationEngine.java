@@ -145,6 +145,9 @@ public final class ReplicationEngine {
 
 	private long lastWatchedReceiveLsn;
 
+	/** Re-snapshot while streaming (watermark chunks, see ResnapshotCoordinator). */
+	private final ResnapshotCoordinator resnapshots;
+
 	/**
 	 * Create an engine.
 	 * @param settings what to stream and how
@@ -163,6 +166,8 @@ public final class ReplicationEngine {
 			.toList());
 		this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler must not be null");
 		this.converter = Objects.requireNonNull(converter, "converter must not be null");
+		this.resnapshots = new ResnapshotCoordinator(this.connector, this.converter, this.flushTracker, this.settings,
+				() -> this.running && connected(), () -> this.running, ResnapshotCoordinator.CHUNK_ROWS);
 	}
 
 	/**
@@ -262,6 +267,7 @@ public final class ReplicationEngine {
 			this.started = false;
 			this.running = false;
 			this.stopSignal.countDown();
+			this.resnapshots.stop(); // re-snapshot hook: end the chunk worker first; its position is kept
 			this.dispatcher.stop();
 			join(this.dispatcherThread, 30_000);
 			if (this.readBlockedSince != 0) {
@@ -319,6 +325,39 @@ public final class ReplicationEngine {
 				logger.info("Resumed delivery from slot '" + this.settings.slotName() + "'");
 			}
 		}
+	}
+
+	/**
+	 * Re-read tables while streaming continues, for a new read model or a repaired cache: each table is read
+	 * in chunks of {@value ResnapshotCoordinator#CHUNK_ROWS} rows in primary key order, and its rows are
+	 * delivered as {@link dev.pgcdc.event.Operation#SNAPSHOT} events interleaved with the live stream, so
+	 * that no row older than a streamed change is delivered after it. Runs in the background, one at a time;
+	 * a re-snapshot interrupted by a stop continues after its last delivered chunk when the engine streams
+	 * again (or when this is called again for the same tables).
+	 * @param tables the tables, {@code "orders"} meaning {@code public.orders}
+	 * @return the running re-snapshot
+	 * @throws IllegalStateException if the engine is not streaming or a re-snapshot runs
+	 * @throws IllegalArgumentException if a table is not published or has no primary key
+	 */
+	public Resnapshot resnapshot(List<String> tables) {
+		return this.resnapshots.start(tables);
+	}
+
+	/**
+	 * Return the re-snapshot running, or the last one run, since this engine was created.
+	 * @return the re-snapshot or {@code null}
+	 */
+	public Resnapshot lastResnapshot() {
+		return this.resnapshots.last();
+	}
+
+	/**
+	 * Return the progress of the re-snapshot running or last run.
+	 * @return the progress or {@code null}
+	 */
+	public SnapshotProgress resnapshotProgress() {
+		Resnapshot last = this.resnapshots.last();
+		return (last != null) ? last.progress() : null;
 	}
 
 	public boolean isPaused() {
@@ -381,6 +420,7 @@ public final class ReplicationEngine {
 				this.state = this.paused ? EngineState.PAUSED : EngineState.STREAMING;
 				this.lastError = null;
 				backoff.reset();
+				this.resnapshots.streaming(); // re-snapshot hook: continue an interrupted one
 				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
 						+ this.settings.publicationName() + "' from " + (this.resumeLsn.isValid() ? this.resumeLsn : "its confirmed position"));
 				stream(stream);
@@ -431,7 +471,8 @@ public final class ReplicationEngine {
 				+ this.settings.publicationName() + "'");
 		SnapshotBatches batches = new SnapshotBatches(consistentPoint);
 		try (Connection reader = this.connector.openSnapshot()) {
-			new SnapshotReader(this.decoders, this.converter, this.settings.snapshotFetchSize()).read(reader,
+			new SnapshotReader(this.decoders, this.converter, this.settings.snapshotFetchSize(),
+					internalTables()).read(reader,
 					info.getSnapshotName(), this.settings.publicationName(), consistentPoint, batches, progress);
 		}
 		catch (InterruptedException ex) {
@@ -527,6 +568,14 @@ public final class ReplicationEngine {
 
 	}
 
+	/** The configured internal tables plus the engine's own state tables. */
+	private InternalTables internalTables() {
+		List<String> tables = new java.util.ArrayList<>(this.settings.internalTables());
+		tables.add(SnapshotState.TABLE);
+		tables.add(ResnapshotState.TABLE);
+		return new InternalTables(tables);
+	}
+
 	/**
 	 * Return the progress of the snapshot being read, or of the last one read by this engine.
 	 * @return the progress, or {@code null} if this engine read no snapshot
@@ -615,7 +664,7 @@ public final class ReplicationEngine {
 	private void stream(PGReplicationStream stream) throws SQLException {
 		this.inTransaction = false;
 		PgOutputDecoder decoder = new PgOutputDecoder(1);
-		EventAssembler assembler = new EventAssembler(this.decoders, this.converter);
+		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, internalTables());
 		EventBatch batch = new EventBatch(BATCH_ITEMS);
 		this.lastProgressNanos = System.nanoTime();
 		while (this.running) {
@@ -633,14 +682,21 @@ public final class ReplicationEngine {
 			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
 			int size = buffer.remaining();
 			PgOutputMessage message = decoder.decode(buffer);
+			// re-snapshot hook: resnapshots.observe(...) notes changed keys for an open watermark window
 			if (message instanceof Insert insert) {
-				batch.add(assembler.insert(insert, lsn), size);
+				if (!assembler.internal(insert.relationOid())) {
+					batch.add(this.resnapshots.observe(assembler.insert(insert, lsn)), size);
+				}
 			}
 			else if (message instanceof Update update) {
-				batch.add(assembler.update(update, lsn), size);
+				if (!assembler.internal(update.relationOid())) {
+					batch.add(this.resnapshots.observe(assembler.update(update, lsn)), size);
+				}
 			}
 			else if (message instanceof Delete delete) {
-				batch.add(assembler.delete(delete, lsn), size);
+				if (!assembler.internal(delete.relationOid())) {
+					batch.add(this.resnapshots.observe(assembler.delete(delete, lsn)), size);
+				}
 			}
 			else if (message instanceof Begin begin) {
 				this.inTransaction = true;
@@ -657,6 +713,7 @@ public final class ReplicationEngine {
 					return;
 				}
 				this.resumeLsn = endLsn;
+				this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
 				this.inTransaction = false;
 				this.statistics.received(endLsn);
 			}
@@ -665,7 +722,23 @@ public final class ReplicationEngine {
 			}
 			else if (message instanceof Truncate truncate) {
 				for (int oid : truncate.relationOids()) {
-					batch.add(assembler.truncate(oid, lsn), size);
+					if (assembler.internal(oid)) {
+						continue;
+					}
+					batch.add(this.resnapshots.observe(assembler.truncate(oid, lsn)), size);
+					if (batch.isFull()) {
+						batch = handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
+					}
+				}
+			}
+			else if (message instanceof Message logical
+					&& logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
+				// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
+				for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, assembler)) {
+					batch.add(row, ((TupleRow) row.after()).size());
 					if (batch.isFull()) {
 						batch = handOver(stream, batch);
 						if (batch == null) {

@@ -25,13 +25,15 @@ import java.util.Objects;
  * @param queueMaxBytes most bytes of WAL data held between the reader and the dispatcher
  * @param snapshotMode when to read a snapshot of the tables
  * @param snapshotFetchSize rows fetched per round trip while reading a snapshot
+ * @param internalTables tables of pgcdc's own (dead letters, ...) whose changes are never delivered; a bare
+ * name matches the table in any schema
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize) {
+		int snapshotFetchSize, List<String> internalTables) {
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
@@ -39,6 +41,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		Objects.requireNonNull(publicationName, "publicationName must not be null");
 		tables = (tables != null) ? List.copyOf(tables) : List.of();
 		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
+		internalTables = (internalTables != null) ? List.copyOf(internalTables) : List.of();
 	}
 
 	/**
@@ -123,6 +126,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private int snapshotFetchSize = 10_000;
 
+		private List<String> internalTables = List.of();
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -143,6 +148,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.queueMaxBytes = settings.queueMaxBytes;
 			this.snapshotMode = settings.snapshotMode;
 			this.snapshotFetchSize = settings.snapshotFetchSize;
+			this.internalTables = settings.internalTables;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -193,11 +199,16 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder internalTables(List<String> internalTables) {
+			this.internalTables = internalTables;
+			return this;
+		}
+
 		public ReplicationSettings build() {
 			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
-					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize);
+					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables);
 		}
 
 	}

@@ -43,10 +43,14 @@ final class SnapshotReader {
 
 	private final int fetchSize;
 
-	SnapshotReader(ValueDecoders decoders, ValueConverter converter, int fetchSize) {
+	private final java.util.function.Predicate<TableId> internal;
+
+	SnapshotReader(ValueDecoders decoders, ValueConverter converter, int fetchSize,
+			java.util.function.Predicate<TableId> internal) {
 		this.decoders = decoders;
 		this.converter = converter;
 		this.fetchSize = fetchSize;
+		this.internal = internal;
 	}
 
 	/**
@@ -66,7 +70,10 @@ final class SnapshotReader {
 		}
 		Instant snapshotTime = Instant.now();
 		for (TableId table : publishedTables(connection, publication)) {
-			TableSchema schema = schema(connection, table);
+			if (this.internal.test(table)) {
+				continue;
+			}
+			TableSchema schema = schema(connection, table, this.decoders);
 			SnapshotProgress.Table tableProgress = progress.start(table, estimatedRows(connection, table));
 			readTable(connection, schema, consistentPoint, snapshotTime, sink, tableProgress);
 			tableProgress.finish();
@@ -110,7 +117,7 @@ final class SnapshotReader {
 	 * Packs a row's text values into one buffer, as a pgoutput tuple holds them. Text comes raw from the
 	 * driver, except bytea, which the driver would decode: its text form is asked for instead.
 	 */
-	private static TupleData tuple(ResultSet rs, int count, boolean[] bytea) throws SQLException {
+	static TupleData tuple(ResultSet rs, int count, boolean[] bytea) throws SQLException {
 		byte[][] values = new byte[count][];
 		int total = 0;
 		for (int i = 0; i < count; i++) {
@@ -159,8 +166,9 @@ final class SnapshotReader {
 	/**
 	 * Describes the table as a Relation message would: the columns pgoutput sends (not dropped, not
 	 * generated), with the replica identity columns flagged as key (all of them under REPLICA IDENTITY FULL).
+	 * Shared with the re-snapshot reader.
 	 */
-	private TableSchema schema(Connection connection, TableId table) throws SQLException {
+	static TableSchema schema(Connection connection, TableId table, ValueDecoders decoders) throws SQLException {
 		String sql = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
 				+ "(c.relreplident = 'f' OR a.attnum = ANY (i.indkey)) AS key "
 				+ "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -182,11 +190,11 @@ final class SnapshotReader {
 				}
 			}
 		}
-		return new TableSchema(new Relation(0, oid, table.schema(), table.name(), identity, columns), this.decoders);
+		return new TableSchema(new Relation(0, oid, table.schema(), table.name(), identity, columns), decoders);
 	}
 
 	/** bytea (and domains over it) is the one type the driver decodes rather than handing over as text. */
-	private static boolean[] byteaColumns(ResultSetMetaData metaData) throws SQLException {
+	static boolean[] byteaColumns(ResultSetMetaData metaData) throws SQLException {
 		boolean[] bytea = new boolean[metaData.getColumnCount()];
 		for (int i = 0; i < bytea.length; i++) {
 			bytea[i] = metaData.getColumnType(i + 1) == Types.BINARY;
@@ -194,7 +202,7 @@ final class SnapshotReader {
 		return bytea;
 	}
 
-	private static long estimatedRows(Connection connection, TableId table) throws SQLException {
+	static long estimatedRows(Connection connection, TableId table) throws SQLException {
 		try (PreparedStatement statement = connection
 			.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = ?::regclass")) {
 			statement.setString(1, table.toSql());

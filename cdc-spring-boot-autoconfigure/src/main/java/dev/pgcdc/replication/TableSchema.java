@@ -38,6 +38,8 @@ final class TableSchema {
 
 	private final Map<String, Integer> keyIndex;
 
+	private boolean internal;
+
 	TableSchema(Relation relation, ValueDecoders decoders) {
 		this.table = new TableId(relation.namespace(), relation.name());
 		this.replicaIdentity = relation.replicaIdentity();
@@ -64,6 +66,16 @@ final class TableSchema {
 			this.keyIndex.put(names.get(this.keyPositions[i]), i);
 		}
 		this.keyColumns = Collections.unmodifiableList(keyNames);
+	}
+
+	/** Marks the table as one of pgcdc's own, whose changes are never delivered. */
+	TableSchema internal(boolean internal) {
+		this.internal = internal;
+		return this;
+	}
+
+	boolean isInternal() {
+		return this.internal;
 	}
 
 	TableId table() {

@@ -203,6 +203,22 @@ class CdcListenerIntegrationTests {
 	}
 
 	@Test
+	void deadLettersOfAnAllTablesPublicationNeverComeBackAsChanges() {
+		withSlot("alltables", "").withUserConfiguration(AllTablesListener.class).run((context) -> {
+			awaitStreaming(context);
+			database.execute("INSERT INTO customers VALUES (70, 'poison')", "INSERT INTO customers VALUES (71, 'fine')");
+			AllTablesListener listener = context.getBean(AllTablesListener.class);
+			DeadLetters deadLetters = context.getBean(DeadLetters.class);
+			await().atMost(Duration.ofSeconds(20)).until(() -> deadLetters.pending(10).size() == 1
+					&& listener.tables.contains("public.customers") && listener.seen.contains(71L));
+			database.execute("INSERT INTO customers VALUES (72, 'after')");
+			await().atMost(Duration.ofSeconds(20)).until(() -> listener.seen.contains(72L));
+			assertThat(listener.tables).containsOnly("public.customers");
+			database.execute("DELETE FROM customers");
+		});
+	}
+
+	@Test
 	void skipPolicyMovesOnAndCounts() {
 		withSlot("skipping", "customers").withPropertyValues("cdc.listener.failure-policy=skip")
 			.withUserConfiguration(SkippingListener.class)
@@ -388,6 +404,26 @@ class CdcListenerIntegrationTests {
 			}
 			this.received.add((Long) event.after().get("id"));
 			this.commits.add(event.commitLsn());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AllTablesListener {
+
+		final Set<String> tables = ConcurrentHashMap.newKeySet();
+
+		final Set<Long> seen = ConcurrentHashMap.newKeySet();
+
+		@CdcListener(maxAttempts = 1)
+		void on(ChangeEvent event) {
+			this.tables.add(event.table().toString());
+			if (event.table().name().equals("customers")) {
+				if ("poison".equals(event.row().get("email"))) {
+					throw new IllegalStateException("poison");
+				}
+				this.seen.add((Long) event.row().get("id"));
+			}
 		}
 
 	}
