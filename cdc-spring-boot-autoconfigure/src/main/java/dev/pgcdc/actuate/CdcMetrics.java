@@ -18,6 +18,7 @@ import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.StreamStatistics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
@@ -103,6 +104,11 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 				(statistics) -> Math.max(0, statistics.connections() - 1))
 			.description("Replication connections opened after the first one")
 			.register(registry);
+		Timer commitLatency = Timer.builder("cdc.commit.latency")
+			.description("Time from a transaction's commit on the server to the end of its dispatch")
+			.publishPercentiles(0.5, 0.99)
+			.register(registry);
+		this.engine.statistics().onCommitLatency((nanos) -> commitLatency.record(nanos, TimeUnit.NANOSECONDS));
 		synchronized (this.bound) {
 			this.bound.add(new Bound(registry));
 		}
@@ -201,6 +207,7 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 
 	@Override
 	public synchronized void destroy() {
+		this.engine.statistics().onCommitLatency(null);
 		if (this.discovery != null) {
 			this.discovery.shutdownNow();
 			this.discovery = null;

@@ -142,7 +142,7 @@ final class Dispatcher implements Runnable {
 		for (ChangeConsumer consumer : this.consumers) {
 			deliver(consumer, commit);
 		}
-		this.statistics.transactionDelivered(commit.commitTime());
+		this.statistics.transactionDelivered(commit);
 		this.flushTracker.completed(commit.endLsn());
 	}
 

@@ -1,10 +1,12 @@
 package dev.pgcdc.replication;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.TableId;
@@ -27,6 +29,8 @@ public final class StreamStatistics {
 
 	private volatile Instant lastCommitTime;
 
+	private volatile LongConsumer commitLatency;
+
 	private TableId lastTable;
 
 	private LongAdder lastTableCount;
@@ -43,9 +47,25 @@ public final class StreamStatistics {
 		this.lastTableCount.increment();
 	}
 
-	void transactionDelivered(Instant commitTime) {
+	void transactionDelivered(TransactionCommit commit) {
 		this.transactions.increment();
-		this.lastCommitTime = commitTime;
+		this.lastCommitTime = commit.commitTime();
+		LongConsumer latency = this.commitLatency;
+		// snapshot chunks (xid 0) have no commit to measure from
+		if (latency != null && commit.xid() != 0) {
+			long nanos = Duration.between(commit.commitTime(), Instant.now()).toNanos();
+			latency.accept(Math.max(0, nanos));
+		}
+	}
+
+	/**
+	 * Receive, for each transaction, the time from its commit to the end of its dispatch, in nanoseconds
+	 * (on the dispatch thread: keep it cheap). The commit time is the server's clock, so clock skew between
+	 * the database and the application shows up here.
+	 * @param recorder the recorder, or {@code null} to stop recording
+	 */
+	public void onCommitLatency(LongConsumer recorder) {
+		this.commitLatency = recorder;
 	}
 
 	void connected() {
