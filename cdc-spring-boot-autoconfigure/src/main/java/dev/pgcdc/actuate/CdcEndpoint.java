@@ -18,6 +18,7 @@ import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.SnapshotProgress;
 import dev.pgcdc.replication.StreamStatistics;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -26,10 +27,12 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
+
 /**
  * The {@code cdc} actuator endpoint: {@code GET /actuator/cdc} describes the stream (state, slot, lag,
  * positions, counts, listeners, warnings); {@code POST /actuator/cdc/pause} and
- * {@code POST /actuator/cdc/resume} pause and resume delivery.
+ * {@code POST /actuator/cdc/resume} pause and resume delivery; {@code POST /actuator/cdc/snapshot} with
+ * {@code {"tables": [...]}} reads tables again while streaming continues.
  *
  * <p>Reading it costs one query of {@code pg_replication_slots} on a connection of its own and reads the
  * engine's counters; it never waits for the stream. When the database cannot be reached the slot
@@ -84,13 +87,40 @@ public class CdcEndpoint {
 	 * Pause or resume delivery: {@code POST /actuator/cdc/pause} or {@code POST /actuator/cdc/resume}.
 	 * While paused the connection and the slot are kept, nothing is delivered or confirmed, and the slot's
 	 * lag grows; resuming continues where delivery stopped. Both are idempotent.
-	 * @param action {@code pause} or {@code resume}
+	 * @param action {@code pause}, {@code resume} or {@code snapshot}
+	 * @param tables for {@code snapshot}: the tables to read again while streaming continues (JSON body
+	 * {@code {"tables": ["public.orders"]}})
 	 * @return the engine's state afterwards
 	 */
 	@WriteOperation
-	public ActionDescriptor control(@Selector String action) {
+	public ActionDescriptor control(@Selector String action, @Nullable List<String> tables) {
+		return perform(action, tables);
+	}
+
+	/**
+	 * Pause or resume delivery, from code.
+	 * @param action {@code pause} or {@code resume}
+	 * @return the engine's state afterwards
+	 */
+	public ActionDescriptor control(String action) {
+		return perform(action, null);
+	}
+
+	private ActionDescriptor perform(String action, List<String> tables) {
 		String normalized = (action != null) ? action.trim().toLowerCase(Locale.ROOT) : "";
 		switch (normalized) {
+			case "snapshot" -> {
+				if (tables == null || tables.isEmpty()) {
+					throw new InvalidEndpointRequestException("No tables to snapshot",
+							"Name the tables to read again: POST /actuator/cdc/snapshot with {\"tables\": [\"public.orders\"]}");
+				}
+				try {
+					this.engine.resnapshot(tables);
+				}
+				catch (IllegalStateException | IllegalArgumentException ex) {
+					throw new InvalidEndpointRequestException(ex.getMessage(), ex.getMessage());
+				}
+			}
 			case "pause" -> {
 				EngineState state = this.engine.state();
 				if (!this.engine.isRunning() || state == EngineState.FAILED || state == EngineState.STOPPED) {
@@ -102,7 +132,7 @@ public class CdcEndpoint {
 			}
 			case "resume" -> this.engine.resume();
 			default -> throw new InvalidEndpointRequestException("Unknown action '" + action + "'",
-					"Unknown action '" + action + "': use POST /actuator/cdc/pause or POST /actuator/cdc/resume");
+					"Unknown action '" + action + "': use POST /actuator/cdc/pause, /resume or /snapshot");
 		}
 		return new ActionDescriptor(normalized, this.engine.state(), this.engine.isPaused());
 	}

@@ -3,6 +3,7 @@ package dev.pgcdc.actuate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
+import dev.pgcdc.event.Operation;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
 import dev.pgcdc.listener.support.ListenerContainer;
 import dev.pgcdc.listener.support.ListenerStatistics;
@@ -35,7 +37,8 @@ import org.springframework.beans.factory.DisposableBean;
  * often; {@code NaN} while the database cannot be reached.
  * <li>{@code cdc.queue.size} (gauge): items between the reader and the dispatcher.
  * <li>{@code cdc.state} (gauge): the engine's state as a number, see {@link #stateCode(EngineState)}.
- * <li>{@code cdc.events} (function counter, tag {@code table}): events delivered per {@code schema.table}.
+ * <li>{@code cdc.events} (function counter, tags {@code table} and {@code operation}): events delivered per
+ * {@code schema.table} and operation.
  * <li>{@code cdc.reconnects} (function counter): replication connections opened after the first.
  * <li>{@code cdc.listener.invocations} (function counter, tags {@code listener} and {@code outcome}
  * {@code success} or {@code failure}): calls of each {@code @CdcListener}, retries included.
@@ -129,20 +132,22 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 	 */
 	void discover() {
 		StreamStatistics statistics = this.engine.statistics();
-		Set<String> tables = statistics.eventsByTable().keySet();
+		Map<String, Map<Operation, Long>> tables = statistics.eventsByTableAndOperation();
 		CdcListenerRegistry registry = this.listenerRegistry.get();
 		List<ListenerContainer> containers = (registry != null) ? registry.containers() : List.of();
 		synchronized (this.bound) {
 			for (Bound target : this.bound) {
-				for (String table : tables) {
-					if (target.tables.add(table)) {
-						FunctionCounter.builder("cdc.events", statistics,
-								(stats) -> stats.eventsByTable().getOrDefault(table, 0L))
-							.description("Change events delivered")
-							.tag("table", table)
-							.register(target.registry);
+				tables.forEach((table, operations) -> {
+					for (Operation operation : operations.keySet()) {
+						if (target.tables.add(table + " " + operation)) {
+							FunctionCounter.builder("cdc.events", statistics, (stats) -> stats.events(table, operation))
+								.description("Change events delivered")
+								.tag("table", table)
+								.tag("operation", operation.name())
+								.register(target.registry);
+						}
 					}
-				}
+				});
 				for (ListenerContainer container : containers) {
 					String id = container.endpoint().id();
 					if (target.listeners.add(id)) {

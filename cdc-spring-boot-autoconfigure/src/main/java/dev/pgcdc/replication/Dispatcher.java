@@ -121,7 +121,7 @@ final class Dispatcher implements Runnable {
 		if (this.transactionChanges != null) {
 			this.transactionChanges.add(event);
 		}
-		this.statistics.eventDelivered(event.table());
+		this.statistics.eventDelivered(event.table(), event.operation());
 	}
 
 	private void commit(TransactionCommit commit) throws Exception {

@@ -621,13 +621,17 @@ public final class ReplicationEngine {
 		}
 		if ("42704".equals(sqlState)) {
 			// the slot or the publication vanished: streaming on would skip or invent data
-			this.state = EngineState.FAILED;
-			this.lastError = message + ". The replication slot or publication was dropped while streaming; changes "
-					+ "since then cannot be recovered from this slot. Recreate them and reload with cdc.snapshot.mode=initial.";
-			logger.error("Change data capture stopped: " + this.lastError, ex);
-			this.running = false;
-			this.dispatcher.stop();
-			return false;
+			return failFor(message + ". The replication slot or publication was dropped while streaming; changes "
+					+ "since then cannot be recovered from this slot. Recreate them and reload with cdc.snapshot.mode=initial.",
+					ex);
+		}
+		if ("55000".equals(sqlState) && message.contains("replication slot")
+				&& (message.contains("can no longer") || message.contains("invalidated"))) {
+			// never recreate the slot silently: the changes in the gap are gone for good
+			return failFor(message + ". PostgreSQL invalidated the slot (it removed WAL the slot still needed, see "
+					+ "max_slot_wal_keep_size), so the changes made since the last confirmed position are lost. Recover "
+					+ "by dropping the slot (SELECT pg_drop_replication_slot('" + this.settings.slotName() + "')) and "
+					+ "starting with cdc.snapshot.mode=initial to reload the tables.", ex);
 		}
 		this.state = EngineState.RECONNECTING;
 		this.lastError = message;
@@ -635,6 +639,15 @@ public final class ReplicationEngine {
 		logger.warn("Replication connection failed (" + message + "); reconnecting in " + delay + " ms, resuming after "
 				+ (this.resumeLsn.isValid() ? this.resumeLsn : "the slot's confirmed position"));
 		return pause(delay);
+	}
+
+	private boolean failFor(String reason, Exception ex) {
+		this.state = EngineState.FAILED;
+		this.lastError = reason;
+		logger.error("Change data capture stopped: " + reason, ex);
+		this.running = false;
+		this.dispatcher.stop();
+		return false;
 	}
 
 	private boolean pause(long millis) {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
 import dev.pgcdc.event.Lsn;
+import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableId;
 
 /**
@@ -23,7 +24,7 @@ public final class StreamStatistics {
 
 	private final LongAdder transactions = new LongAdder();
 
-	private final Map<TableId, LongAdder> byTable = new ConcurrentHashMap<>();
+	private final Map<Key, LongAdder> byTableAndOperation = new ConcurrentHashMap<>();
 
 	private final LongAdder connections = new LongAdder();
 
@@ -33,18 +34,22 @@ public final class StreamStatistics {
 
 	private TableId lastTable;
 
-	private LongAdder lastTableCount;
+	private Operation lastOperation;
+
+	private LongAdder lastCount;
 
 	private volatile Lsn receivedLsn = Lsn.ZERO;
 
-	void eventDelivered(TableId table) {
+	void eventDelivered(TableId table, Operation operation) {
 		this.events.increment();
-		// written by the dispatch thread only; consecutive events mostly share a table
-		if (table != this.lastTable) {
+		// written by the dispatch thread only; consecutive events mostly share a table and an operation
+		if (table != this.lastTable || operation != this.lastOperation) {
 			this.lastTable = table;
-			this.lastTableCount = this.byTable.computeIfAbsent(table, (key) -> new LongAdder());
+			this.lastOperation = operation;
+			this.lastCount = this.byTableAndOperation.computeIfAbsent(new Key(table, operation),
+					(key) -> new LongAdder());
 		}
-		this.lastTableCount.increment();
+		this.lastCount.increment();
 	}
 
 	void transactionDelivered(TransactionCommit commit) {
@@ -98,8 +103,34 @@ public final class StreamStatistics {
 	 */
 	public Map<String, Long> eventsByTable() {
 		Map<String, Long> copy = new TreeMap<>();
-		this.byTable.forEach((table, count) -> copy.put(table.toString(), count.sum()));
+		this.byTableAndOperation.forEach((key, count) -> copy.merge(key.table().toString(), count.sum(), Long::sum));
 		return copy;
+	}
+
+	/**
+	 * Return events delivered per table and operation.
+	 * @return a sorted copy, keyed by {@code schema.table}, then by operation
+	 */
+	public Map<String, Map<Operation, Long>> eventsByTableAndOperation() {
+		Map<String, Map<Operation, Long>> copy = new TreeMap<>();
+		this.byTableAndOperation.forEach((key, count) -> copy
+			.computeIfAbsent(key.table().toString(), (table) -> new java.util.EnumMap<>(Operation.class))
+			.put(key.operation(), count.sum()));
+		return copy;
+	}
+
+	/**
+	 * Return the events delivered for one table and operation.
+	 * @param table the table as {@code schema.table}
+	 * @param operation the operation
+	 * @return the count, 0 if none
+	 */
+	public long events(String table, Operation operation) {
+		LongAdder count = this.byTableAndOperation.get(new Key(TableId.parse(table), operation));
+		return (count != null) ? count.sum() : 0;
+	}
+
+	private record Key(TableId table, Operation operation) {
 	}
 
 	public Instant lastCommitTime() {

@@ -223,9 +223,12 @@ class CdcActuatorAutoConfigurationTests {
 				.isEqualTo(WebEndpointHttpMethod.POST);
 			WebOperation control = operations.get("cdc/{action}");
 			assertThatExceptionOfType(InvalidEndpointRequestException.class)
-				.isThrownBy(() -> invoke(control, "snapshot"))
-				.satisfies((ex) -> assertThat(ex.getReason()).contains("Unknown action 'snapshot'")
+				.isThrownBy(() -> invoke(control, "rewind"))
+				.satisfies((ex) -> assertThat(ex.getReason()).contains("Unknown action 'rewind'")
 					.contains("/actuator/cdc/pause"));
+			assertThatExceptionOfType(InvalidEndpointRequestException.class).as("snapshot needs tables")
+				.isThrownBy(() -> invoke(control, "snapshot"))
+				.satisfies((ex) -> assertThat(ex.getReason()).contains("/actuator/cdc/snapshot"));
 			assertThatExceptionOfType(InvalidEndpointRequestException.class).as("the engine is not running")
 				.isThrownBy(() -> invoke(control, "pause"))
 				.satisfies((ex) -> assertThat(ex.getReason()).contains("STOPPED"));
