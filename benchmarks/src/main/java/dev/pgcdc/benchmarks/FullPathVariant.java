@@ -42,8 +42,15 @@ final class FullPathVariant {
 			properties.put("spring.datasource.password", this.database.password());
 		}
 		properties.put("cdc.slot.name", slot);
-		// the slot exists since before the rows were inserted; creating it now would skip them
-		properties.put("cdc.slot.create", "false");
+		if (Options.SNAPSHOT.equals(variant)) {
+			// the rows exist already: pgcdc creates the slot and reads them as a snapshot
+			properties.put("cdc.slot.create", "true");
+			properties.put("cdc.snapshot.mode", "initial");
+		}
+		else {
+			// the slot exists since before the rows were inserted; creating it now would skip them
+			properties.put("cdc.slot.create", "false");
+		}
 		properties.put("cdc.publication.name", W1Workload.PUBLICATION);
 		properties.put("cdc.publication.tables", W1Workload.TABLE);
 		properties.put(FullPathApplication.LISTENER_PROPERTY, listener);

@@ -31,9 +31,11 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String CDC_LISTENER_4 = "cdc-listener-4";
 
+	static final String SNAPSHOT = "snapshot";
+
 	static final String PG_RECVLOGICAL = "pg_recvlogical";
 
-	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, PG_RECVLOGICAL);
+	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,raw";
 
@@ -57,6 +59,8 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                      full-values    the same, the listener reading every column
 			                      cdc-listener   pgcdc to a no-op @CdcListener(ChangeEvent)
 			                      cdc-listener-4 the same with concurrency = 4 (spread by primary key)
+			                      snapshot       an initial snapshot of the table (cdc.snapshot.mode=initial)
+			                                     to a no-op @EventListener: snapshot rows/s, not streaming
 			                      pg_recvlogical PostgreSQL's C client, if installed: a second opinion on raw
 			                    (default raw,full,full-values,cdc-listener,raw; the mean of the raw runs is
 			                    the baseline)

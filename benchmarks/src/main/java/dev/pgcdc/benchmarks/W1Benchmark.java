@@ -73,7 +73,10 @@ public final class W1Benchmark {
 				List<String> slots = new ArrayList<>();
 				for (int i = 0; i < options.variants().size(); i++) {
 					String slot = W1Workload.SLOT_PREFIX + (i + 1) + "_" + options.variants().get(i).replace('-', '_');
-					workload.createSlot(slot);
+					// a snapshot variant's slot is created by pgcdc itself, exporting the snapshot it reads
+					if (!Options.SNAPSHOT.equals(options.variants().get(i))) {
+						workload.createSlot(slot);
+					}
 					slots.add(slot);
 				}
 				say(String.format("Inserting %,d rows in transactions of %,d ...", options.rows(), options.batch()));

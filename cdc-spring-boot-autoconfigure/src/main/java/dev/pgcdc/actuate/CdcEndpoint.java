@@ -18,7 +18,6 @@ import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.SnapshotProgress;
 import dev.pgcdc.replication.StreamStatistics;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -31,8 +30,9 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 /**
  * The {@code cdc} actuator endpoint: {@code GET /actuator/cdc} describes the stream (state, slot, lag,
  * positions, counts, listeners, warnings); {@code POST /actuator/cdc/pause} and
- * {@code POST /actuator/cdc/resume} pause and resume delivery; {@code POST /actuator/cdc/snapshot} with
- * {@code {"tables": [...]}} reads tables again while streaming continues.
+ * {@code POST /actuator/cdc/resume} pause and resume delivery;
+ * {@code POST /actuator/cdc/snapshot/public.orders,public.customers} reads tables again while streaming
+ * continues.
  *
  * <p>Reading it costs one query of {@code pg_replication_slots} on a connection of its own and reads the
  * engine's counters; it never waits for the stream. When the database cannot be reached the slot
@@ -84,26 +84,32 @@ public class CdcEndpoint {
 	}
 
 	/**
-	 * Pause or resume delivery: {@code POST /actuator/cdc/pause} or {@code POST /actuator/cdc/resume}.
-	 * While paused the connection and the slot are kept, nothing is delivered or confirmed, and the slot's
-	 * lag grows; resuming continues where delivery stopped. Both are idempotent.
-	 * @param action {@code pause}, {@code resume} or {@code snapshot}
-	 * @param tables for {@code snapshot}: the tables to read again while streaming continues (JSON body
-	 * {@code {"tables": ["public.orders"]}})
-	 * @return the engine's state afterwards
-	 */
-	@WriteOperation
-	public ActionDescriptor control(@Selector String action, @Nullable List<String> tables) {
-		return perform(action, tables);
-	}
-
-	/**
-	 * Pause or resume delivery, from code.
+	 * Pause or resume delivery: {@code POST /actuator/cdc/pause}, {@code POST /actuator/cdc/resume}, no body.
 	 * @param action {@code pause} or {@code resume}
 	 * @return the engine's state afterwards
 	 */
-	public ActionDescriptor control(String action) {
+	@WriteOperation
+	public ActionDescriptor control(@Selector String action) {
 		return perform(action, null);
+	}
+
+	/**
+	 * Read tables again while streaming continues:
+	 * {@code POST /actuator/cdc/snapshot/public.orders,public.customers}.
+	 * @param action {@code snapshot}
+	 * @param tables the tables, comma-separated
+	 * @return the engine's state afterwards
+	 */
+	@WriteOperation
+	public ActionDescriptor snapshot(@Selector String action, @Selector String tables) {
+		if (!"snapshot".equalsIgnoreCase(action.trim())) {
+			throw unknown(action);
+		}
+		List<String> names = java.util.Arrays.stream(tables.split(","))
+			.map(String::trim)
+			.filter((name) -> !name.isEmpty())
+			.toList();
+		return perform("snapshot", names);
 	}
 
 	private ActionDescriptor perform(String action, List<String> tables) {
@@ -112,7 +118,7 @@ public class CdcEndpoint {
 			case "snapshot" -> {
 				if (tables == null || tables.isEmpty()) {
 					throw new InvalidEndpointRequestException("No tables to snapshot",
-							"Name the tables to read again: POST /actuator/cdc/snapshot with {\"tables\": [\"public.orders\"]}");
+							"Name the tables to read again: POST /actuator/cdc/snapshot/public.orders,public.customers");
 				}
 				try {
 					this.engine.resnapshot(tables);
@@ -131,10 +137,14 @@ public class CdcEndpoint {
 				this.engine.pause();
 			}
 			case "resume" -> this.engine.resume();
-			default -> throw new InvalidEndpointRequestException("Unknown action '" + action + "'",
-					"Unknown action '" + action + "': use POST /actuator/cdc/pause, /resume or /snapshot");
+			default -> throw unknown(action);
 		}
 		return new ActionDescriptor(normalized, this.engine.state(), this.engine.isPaused());
+	}
+
+	private static InvalidEndpointRequestException unknown(String action) {
+		return new InvalidEndpointRequestException("Unknown action '" + action + "'", "Unknown action '" + action
+				+ "': use POST /actuator/cdc/pause, /actuator/cdc/resume or /actuator/cdc/snapshot/<tables>");
 	}
 
 	private SlotDescriptor describe(SlotReport slot) {

@@ -217,7 +217,9 @@ class CdcActuatorAutoConfigurationTests {
 	void webOperationsArePauseAndResumeUnderCdc() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=cdc").run((context) -> {
 			Map<String, WebOperation> operations = webOperations(context);
-			assertThat(operations).containsOnlyKeys("cdc", "cdc/{action}");
+			assertThat(operations).containsOnlyKeys("cdc", "cdc/{action}", "cdc/{action}/{tables}");
+			assertThat(operations.get("cdc/{action}/{tables}").getRequestPredicate().getHttpMethod())
+				.isEqualTo(WebEndpointHttpMethod.POST);
 			assertThat(operations.get("cdc").getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.GET);
 			assertThat(operations.get("cdc/{action}").getRequestPredicate().getHttpMethod())
 				.isEqualTo(WebEndpointHttpMethod.POST);
@@ -228,7 +230,7 @@ class CdcActuatorAutoConfigurationTests {
 					.contains("/actuator/cdc/pause"));
 			assertThatExceptionOfType(InvalidEndpointRequestException.class).as("snapshot needs tables")
 				.isThrownBy(() -> invoke(control, "snapshot"))
-				.satisfies((ex) -> assertThat(ex.getReason()).contains("/actuator/cdc/snapshot"));
+				.satisfies((ex) -> assertThat(ex.getReason()).contains("/actuator/cdc/snapshot/public.orders"));
 			assertThatExceptionOfType(InvalidEndpointRequestException.class).as("the engine is not running")
 				.isThrownBy(() -> invoke(control, "pause"))
 				.satisfies((ex) -> assertThat(ex.getReason()).contains("STOPPED"));

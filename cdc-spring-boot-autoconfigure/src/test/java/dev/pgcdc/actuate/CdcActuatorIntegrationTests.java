@@ -232,12 +232,14 @@ class CdcActuatorIntegrationTests {
 		withSlot("act_resnapshot").run((context) -> {
 			awaitStreaming(context);
 			CdcEndpoint endpoint = context.getBean(CdcEndpoint.class);
-			assertThatThrownBy(() -> endpoint.control("snapshot", null))
+			assertThatThrownBy(() -> endpoint.control("snapshot"))
 				.isInstanceOf(InvalidEndpointRequestException.class)
 				.hasMessageContaining("No tables to snapshot");
-			assertThatThrownBy(() -> endpoint.control("snapshot", List.of("public.nowhere")))
+			assertThatThrownBy(() -> endpoint.snapshot("snapshot", "public.nowhere"))
 				.isInstanceOf(InvalidEndpointRequestException.class);
-			endpoint.control("snapshot", List.of("orders"));
+			assertThatThrownBy(() -> endpoint.snapshot("rewind", "orders"))
+				.isInstanceOf(InvalidEndpointRequestException.class);
+			endpoint.snapshot("snapshot", "orders");
 			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
 			await().atMost(WAIT).until(() -> engine.lastResnapshot() != null && engine.lastResnapshot().isFinished());
 			assertThat(engine.lastResnapshot().failure()).isNull();

@@ -1,0 +1,115 @@
+package dev.pgcdc.sample;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sample's actuator over HTTP: {@code /actuator/cdc} (read, pause, resume), the {@code cdc} health
+ * component and the Prometheus scrape. A slot and publication of its own, so that it does not compete with
+ * {@link SampleApplicationTests}' cached context for the slot {@code sample}.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "shop.traffic.interval=200ms",
+		"cdc.slot.name=sample_actuator", "cdc.publication.name=sample_actuator" })
+class SampleActuatorTests {
+
+	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
+	};
+
+	@LocalServerPort
+	int port;
+
+	RestClient http;
+
+	@BeforeEach
+	void client() {
+		this.http = RestClient.create("http://localhost:" + this.port);
+	}
+
+	@Test
+	void cdcEndpointDescribesTheStream() {
+		awaitState("STREAMING");
+		ResponseEntity<Map<String, Object>> response = this.http.get().uri("/actuator/cdc").retrieve().toEntity(JSON);
+		assertThat(response.getStatusCode().value()).isEqualTo(200);
+		Map<String, Object> cdc = response.getBody();
+		assertThat(cdc).containsEntry("paused", false).containsKeys("lagBytes", "events", "listeners");
+		assertThat(cdc.get("slot")).asInstanceOf(InstanceOfAssertFactories.MAP)
+			.containsEntry("name", "sample_actuator")
+			.containsEntry("plugin", "pgoutput");
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(get("/actuator/cdc").get("events"))
+				.asInstanceOf(InstanceOfAssertFactories.MAP)
+				.extractingByKey("total")
+				.asInstanceOf(InstanceOfAssertFactories.type(Number.class))
+				.satisfies((total) -> assertThat(total.longValue()).isPositive()));
+	}
+
+	@Test
+	void healthShowsTheCdcComponent() {
+		awaitState("STREAMING");
+		Map<String, Object> health = get("/actuator/health");
+		assertThat(health).extractingByKey("components")
+			.asInstanceOf(InstanceOfAssertFactories.MAP)
+			.extractingByKey("cdc")
+			.asInstanceOf(InstanceOfAssertFactories.MAP)
+			.containsEntry("status", "UP")
+			.extractingByKey("details")
+			.asInstanceOf(InstanceOfAssertFactories.MAP)
+			.containsEntry("state", "STREAMING")
+			.containsKey("lagBytes");
+	}
+
+	@Test
+	void prometheusScrapeHasTheCdcMeters() {
+		awaitState("STREAMING");
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			String scrape = this.http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+			assertThat(scrape).contains("cdc_lag_bytes")
+				.contains("cdc_state")
+				.containsPattern("cdc_events_total\\{[^}]*table=\"public.orders\"[^}]*} [1-9]");
+		});
+	}
+
+	@Test
+	void pauseAndResume() {
+		awaitState("STREAMING");
+		ResponseEntity<Map<String, Object>> paused = this.http.post()
+			.uri("/actuator/cdc/pause")
+			.retrieve()
+			.toEntity(JSON);
+		assertThat(paused.getStatusCode().is2xxSuccessful()).isTrue();
+		assertThat(paused.getBody()).containsEntry("action", "pause").containsEntry("paused", true);
+		assertThat(get("/actuator/cdc")).containsEntry("paused", true).containsEntry("state", "PAUSED");
+		ResponseEntity<Map<String, Object>> resumed = this.http.post()
+			.uri("/actuator/cdc/resume")
+			.retrieve()
+			.toEntity(JSON);
+		assertThat(resumed.getStatusCode().is2xxSuccessful()).isTrue();
+		assertThat(resumed.getBody()).containsEntry("action", "resume").containsEntry("paused", false);
+		awaitState("STREAMING");
+		assertThat(get("/actuator/cdc")).containsEntry("paused", false);
+	}
+
+	private void awaitState(String state) {
+		await().atMost(Duration.ofSeconds(60))
+			.untilAsserted(() -> assertThat(get("/actuator/cdc")).containsEntry("state", state));
+	}
+
+	private Map<String, Object> get(String path) {
+		return this.http.get().uri(path).retrieve().body(JSON);
+	}
+
+}
