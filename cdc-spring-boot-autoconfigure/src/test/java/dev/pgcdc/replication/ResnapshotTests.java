@@ -38,7 +38,7 @@ class ResnapshotTests {
 	@Test
 	void resnapshotDuringContinuousWritesRebuildsTheTable() throws Exception {
 		TestDatabase database = itemsDatabase("resnap_writes");
-		ReadModel model = new ReadModel();
+		SnapshotTests.StateBuilder model = new SnapshotTests.StateBuilder();
 		ReplicationEngine engine = EngineTestSupport.engine(settings(database, "resnap_writes"), model);
 		AtomicBoolean writing = new AtomicBoolean(true);
 		Writer writer = new Writer(database, writing);
@@ -76,7 +76,7 @@ class ResnapshotTests {
 	void resnapshotKilledHalfwayResumesAfterRestart() throws Exception {
 		TestDatabase database = itemsDatabase("resnap_resume");
 		ReplicationSettings settings = settings(database, "resnap_resume");
-		ReadModel model = new ReadModel();
+		SnapshotTests.StateBuilder model = new SnapshotTests.StateBuilder();
 		model.delayNanos = 20_000;
 		AtomicBoolean writing = new AtomicBoolean(true);
 		Writer writer = new Writer(database, writing);
@@ -231,36 +231,6 @@ class ResnapshotTests {
 		return rows;
 	}
 
-	/** A read model that starts empty: SNAPSHOT, INSERT and UPDATE put the row, DELETE removes it. */
-	static final class ReadModel implements ChangeConsumer {
-
-		final Map<Long, Integer> rows = new ConcurrentHashMap<>();
-
-		final AtomicLong snapshotRows = new AtomicLong();
-
-		volatile long delayNanos;
-
-		@Override
-		public void onChange(ChangeEvent event) {
-			if (this.delayNanos > 0) {
-				long until = System.nanoTime() + this.delayNanos;
-				while (System.nanoTime() < until) {
-					Thread.onSpinWait();
-				}
-			}
-			Long id = (Long) event.row().get("id");
-			switch (event.operation()) {
-				case SNAPSHOT -> {
-					this.snapshotRows.incrementAndGet();
-					this.rows.put(id, (Integer) event.after().get("value"));
-				}
-				case INSERT, UPDATE -> this.rows.put(id, (Integer) event.after().get("value"));
-				case DELETE -> this.rows.remove(id);
-				default -> this.rows.clear();
-			}
-		}
-
-	}
 
 	/** Random small transactions: inserts (of ids deleted before), increments and deletes, on ids 1 to ROWS. */
 	static final class Writer {
