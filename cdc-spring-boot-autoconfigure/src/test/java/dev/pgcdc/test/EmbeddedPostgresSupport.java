@@ -66,9 +66,10 @@ public final class EmbeddedPostgresSupport {
 	 * @return a builder for a logical-replication-ready server
 	 */
 	public static EmbeddedPostgres.Builder builder() {
+		// every test class keeps its own slot (slot names are server-wide), so leave room for many
 		return EmbeddedPostgres.builder()
 			.setServerConfig("wal_level", "logical")
-			.setServerConfig("max_replication_slots", "40")
+			.setServerConfig("max_replication_slots", "200")
 			.setServerConfig("max_wal_senders", "40")
 			.setServerConfig("max_connections", "200")
 			.setServerConfig("fsync", "off")
