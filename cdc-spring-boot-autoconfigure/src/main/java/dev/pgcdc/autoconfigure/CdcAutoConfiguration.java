@@ -15,7 +15,7 @@ import dev.pgcdc.listener.support.RetrySpec;
 import dev.pgcdc.replication.PgConnector;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
-import dev.pgcdc.listener.support.LoggingDispatchErrorHandler;
+import dev.pgcdc.listener.support.StoppingDispatchErrorHandler;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
 import dev.pgcdc.replication.CdcSnapshots;
 import dev.pgcdc.replication.ChangeConsumer;
@@ -32,6 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -54,8 +55,9 @@ public final class CdcAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ReplicationSettings cdcReplicationSettings(CdcProperties properties,
-			ObjectProvider<JdbcConnectionDetails> connectionDetails) {
-		return ReplicationSettingsFactory.create(properties, connectionDetails.getIfAvailable());
+			ObjectProvider<JdbcConnectionDetails> connectionDetails, ObjectProvider<DataSourceProperties> dataSource) {
+		return ReplicationSettingsFactory.create(properties, connectionDetails.getIfAvailable(),
+				dataSource.getIfAvailable());
 	}
 
 	@Bean
@@ -67,7 +69,7 @@ public final class CdcAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	DispatchErrorHandler cdcDispatchErrorHandler() {
-		return new LoggingDispatchErrorHandler();
+		return new StoppingDispatchErrorHandler();
 	}
 
 	@Bean
@@ -109,7 +111,7 @@ public final class CdcAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		CdcListenerRegistry cdcListenerRegistry(CdcProperties properties, ReplicationSettings settings,
-				ObjectProvider<CdcErrorHandler> errorHandler, ObjectProvider<JdbcDeadLetters> deadLetters,
+				ObjectProvider<CdcErrorHandler> errorHandler, ObjectProvider<DeadLetters> deadLetters,
 				ObjectProvider<DataSource> dataSource, ObjectProvider<JdbcConnectionDetails> connectionDetails) {
 			CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
 			ListenerPropertiesValidator.validate(properties.getListener());

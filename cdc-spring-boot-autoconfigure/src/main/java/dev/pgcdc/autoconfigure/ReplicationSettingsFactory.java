@@ -9,6 +9,7 @@ import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.ReplicationSettings;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.util.StringUtils;
 
@@ -20,10 +21,18 @@ final class ReplicationSettingsFactory {
 
 	private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
 
+	private static final Pattern PUBLICATION_NAME = Pattern.compile("[A-Za-z0-9_]{1,63}");
+
 	private ReplicationSettingsFactory() {
 	}
 
-	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource) {
+	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource,
+			DataSourceProperties datasourceProperties) {
+		if (datasource == null && datasourceProperties != null && StringUtils.hasText(datasourceProperties.getUrl())) {
+			// Boot offers connection details only for the DataSource it builds itself; an application with a
+			// DataSource of its own still has spring.datasource.* bound
+			datasource = new PropertiesConnectionDetails(datasourceProperties);
+		}
 		CdcProperties.Connection connection = properties.getConnection();
 		String url = StringUtils.hasText(connection.getUrl()) ? connection.getUrl()
 				: (datasource != null) ? datasource.getJdbcUrl() : null;
@@ -46,9 +55,9 @@ final class ReplicationSettingsFactory {
 					"Replication slot names are 1 to 63 lower-case letters, digits and underscores, for example 'orders_cdc'.");
 		}
 		String publication = properties.getPublication().getName();
-		if (!StringUtils.hasText(publication)) {
+		if (publication == null || !PUBLICATION_NAME.matcher(publication).matches()) {
 			throw new InvalidConfigurationPropertyValueException("cdc.publication.name", publication,
-					"Name the publication to stream, for example 'cdc'.");
+					"Publication names are 1 to 63 letters, digits and underscores, for example 'cdc'.");
 		}
 		for (String table : properties.getPublication().getTables()) {
 			if (!StringUtils.hasText(table) || TableId.parse(table).name().isEmpty()
@@ -106,6 +115,26 @@ final class ReplicationSettingsFactory {
 
 	private static String maskPassword(String url) {
 		return new ConnectionSettings(url, null, null).safeUrl();
+	}
+
+	/** spring.datasource.* as connection details, for applications that define their own DataSource. */
+	private record PropertiesConnectionDetails(DataSourceProperties properties) implements JdbcConnectionDetails {
+
+		@Override
+		public String getUsername() {
+			return this.properties.getUsername();
+		}
+
+		@Override
+		public String getPassword() {
+			return this.properties.getPassword();
+		}
+
+		@Override
+		public String getJdbcUrl() {
+			return this.properties.getUrl();
+		}
+
 	}
 
 }

@@ -14,6 +14,21 @@ import java.util.List;
 public interface DeadLetters {
 
 	/**
+	 * Store a listener's final failure; called by the {@code dead-letter} failure policy. Must not join the
+	 * caller's transaction: the failure is kept even if the listener's own work rolls back.
+	 * @param failure the failure
+	 * @return the new dead letter's id
+	 * @throws RuntimeException if it cannot be stored; change data capture then stops, so nothing is lost
+	 */
+	long store(CdcListenerFailure failure);
+
+	/**
+	 * Make sure the store is ready (for example create its table); called once before listeners start.
+	 */
+	default void initialize() {
+	}
+
+	/**
 	 * Return the dead letters not yet replayed, oldest first.
 	 * @param limit the most to return
 	 * @return the dead letters

@@ -83,6 +83,10 @@ public final class ReplicationEngine {
 
 	private final Object lifecycleMonitor = new Object();
 
+	private final Object confirmLock = new Object();
+
+	private final Object heartbeatLock = new Object();
+
 	private volatile EngineState state = EngineState.STOPPED;
 
 	private volatile String lastError;
@@ -192,6 +196,11 @@ public final class ReplicationEngine {
 			}
 			this.running = true;
 			this.started = true;
+			// a restarted engine resumes from the slot's confirmed position: what an earlier run had queued but
+			// not delivered was dropped at its stop, so its resume position must not skip it
+			this.resumeLsn = Lsn.ZERO;
+			this.inTransaction = false;
+			this.paused = false;
 			this.stopSignal = new CountDownLatch(1);
 			for (ChangeConsumer consumer : this.consumers) {
 				consumer.attach(this::consumerFailed);
@@ -595,7 +604,7 @@ public final class ReplicationEngine {
 				.withTemporaryOption()
 				.make();
 		}
-		return pgConnection.getReplicationAPI()
+		PGReplicationStream stream = pgConnection.getReplicationAPI()
 			.replicationStream()
 			.logical()
 			.withSlotName(this.settings.slotName())
@@ -606,6 +615,12 @@ public final class ReplicationEngine {
 			.withStatusInterval((int) Math.max(1, this.settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
 			.withAutomaticFlush(false)
 			.start();
+		if (this.acknowledgedLsn.isValid()) {
+			LogSequenceNumber confirmed = LogSequenceNumber.valueOf(this.acknowledgedLsn.value());
+			stream.setFlushedLSN(confirmed);
+			stream.setAppliedLSN(confirmed);
+		}
+		return stream;
 	}
 
 	/** Returns whether to try again. */
@@ -765,10 +780,15 @@ public final class ReplicationEngine {
 					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
 							new Lsn(logical.lsn())), size);
 					if (!logical.transactional()) {
+						// a pseudo-transaction of its own: nothing past it may be confirmed before it is handled,
+						// and a reconnect resumes at it (delivering it again rather than skipping it)
+						Lsn at = new Lsn(logical.lsn());
+						batch.add(new Committed(new TransactionCommit(0, at, at, Instant.now())), 0);
 						batch = handOver(stream, batch);
 						if (batch == null) {
 							return;
 						}
+						this.resumeLsn = at;
 					}
 				}
 			}
@@ -839,7 +859,13 @@ public final class ReplicationEngine {
 	 * Record a position as safe to confirm. Only a volatile field of the stream is set, so this is safe
 	 * from any thread; pgjdbc sends it with its next status message.
 	 */
-	private synchronized void confirm(PGReplicationStream stream, Lsn position) {
+	private void confirm(PGReplicationStream stream, Lsn position) {
+		synchronized (this.confirmLock) {
+			confirmLocked(stream, position);
+		}
+	}
+
+	private void confirmLocked(PGReplicationStream stream, Lsn position) {
 		if (position.compareTo(this.acknowledgedLsn) > 0) {
 			LogSequenceNumber lsn = LogSequenceNumber.valueOf(position.value());
 			stream.setFlushedLSN(lsn);
@@ -939,9 +965,19 @@ public final class ReplicationEngine {
 		}
 	}
 
-	private synchronized void emitMessage(boolean transactional, String prefix) throws SQLException {
+	private void emitMessage(boolean transactional, String prefix) throws SQLException {
+		synchronized (this.heartbeatLock) {
+			emitMessageLocked(transactional, prefix);
+		}
+	}
+
+	private void emitMessageLocked(boolean transactional, String prefix) throws SQLException {
 		if (this.heartbeatConnection == null || this.heartbeatConnection.isClosed()) {
 			this.heartbeatConnection = this.connector.open();
+			try (var statement = this.heartbeatConnection.createStatement()) {
+				// a heartbeat must not wait for a synchronous standby that may be down
+				statement.execute("SET synchronous_commit = local");
+			}
 		}
 		try (PreparedStatement statement = this.heartbeatConnection
 			.prepareStatement("SELECT pg_logical_emit_message(?, ?, now()::text)")) {
@@ -951,7 +987,13 @@ public final class ReplicationEngine {
 		}
 	}
 
-	private synchronized void closeHeartbeatConnection() {
+	private void closeHeartbeatConnection() {
+		synchronized (this.heartbeatLock) {
+			closeHeartbeatConnectionLocked();
+		}
+	}
+
+	private void closeHeartbeatConnectionLocked() {
 		if (this.heartbeatConnection != null) {
 			try {
 				this.heartbeatConnection.close();

@@ -359,8 +359,9 @@ final class ResnapshotCoordinator {
 		}
 		this.awaitingCommit = chunk;
 		if (chunk.emitted) {
-			// the watermark's transaction is read again after a reconnect: its rows went out already
-			return List.of();
+			// the watermark's transaction is read again after a reconnect: the rows queued the first time may
+			// have been dropped with the connection, so send them again (a duplicate at worst)
+			return chunk.events;
 		}
 		chunk.emitted = true;
 		if (!chunk.shape.table().equals(this.windowTable) || this.windowUnsure) {
@@ -378,6 +379,7 @@ final class ResnapshotCoordinator {
 			}
 		}
 		chunk.dropped = chunk.rows.size() - events.size();
+		chunk.events = events;
 		this.changedKeys = new HashSet<>();
 		return events;
 	}
@@ -409,6 +411,8 @@ final class ResnapshotCoordinator {
 		// written by the reader before it completes delivered, read by the worker after
 
 		boolean emitted;
+
+		List<ChangeEvent> events = List.of();
 
 		boolean retry;
 

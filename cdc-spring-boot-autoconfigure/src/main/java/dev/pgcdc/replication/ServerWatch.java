@@ -42,8 +42,21 @@ final class ServerWatch implements Runnable {
 	@Override
 	public void run() {
 		while (this.running) {
-			try (Connection watched = this.connector.openWatch()) {
-				this.connection = watched;
+			Connection watched;
+			try {
+				watched = this.connector.openWatch();
+			}
+			catch (SQLException ex) {
+				// could not connect (connections full, server down): not a sign the stream is dead
+				logger.debug("Server watch could not connect: " + ex.getMessage());
+				sleep();
+				continue;
+			}
+			this.connection = watched;
+			try (watched) {
+				if (!this.running) {
+					return;
+				}
 				// blocks until the server sends something or ends the session; nothing is ever notified
 				watched.unwrap(PGConnection.class).getNotifications(0);
 			}

@@ -9,7 +9,7 @@ import dev.pgcdc.actuate.CdcEndpoint.ActionDescriptor;
 import dev.pgcdc.actuate.CdcEndpoint.CdcDescriptor;
 import dev.pgcdc.autoconfigure.CdcActuatorAutoConfiguration;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
-import dev.pgcdc.listener.support.LoggingDispatchErrorHandler;
+import dev.pgcdc.listener.support.StoppingDispatchErrorHandler;
 import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
@@ -269,7 +269,7 @@ class CdcActuatorAutoConfigurationTests {
 	}
 
 	static ReplicationEngine engine(ReplicationSettings settings) {
-		return new ReplicationEngine(settings, List.of(), new LoggingDispatchErrorHandler(),
+		return new ReplicationEngine(settings, List.of(), new StoppingDispatchErrorHandler(),
 				new ConversionServiceValueConverter(ApplicationConversionService.getSharedInstance()));
 	}
 

@@ -88,6 +88,28 @@ class CdcAutoConfigurationTests {
 	}
 
 	@Test
+	void applicationsWithTheirOwnDataSourceStillDefaultToSpringDatasourceProperties() {
+		withDatabase("own_datasource").withUserConfiguration(OwnDataSource.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(ReplicationSettings.class).connection().url()).isEqualTo(database.jdbcUrl());
+		});
+	}
+
+	@Test
+	void aThrowingEventListenerStopsCaptureWithoutConfirmingTheTransaction() {
+		withDatabase("throwing_event_listener").withUserConfiguration(ThrowingEventListener.class).run((context) -> {
+			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+			await().atMost(Duration.ofSeconds(20)).until(() -> engine.state() == EngineState.STREAMING);
+			String before = database.confirmedFlush("throwing_event_listener");
+			database.execute("INSERT INTO orders VALUES (900, 'boom')");
+			await().atMost(Duration.ofSeconds(20)).until(() -> engine.state() == EngineState.FAILED);
+			assertThat(engine.lastError()).contains("nothing is lost");
+			assertThat(database.confirmedFlush("throwing_event_listener")).isEqualTo(before);
+			database.execute("DELETE FROM orders WHERE id = 900");
+		});
+	}
+
+	@Test
 	void backsOffWithoutPgjdbc() {
 		withDatabase("no_driver").withClassLoader(new FilteredClassLoader(PGConnection.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(ReplicationEngine.class));
@@ -225,6 +247,26 @@ class CdcAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	static class OwnDataSource {
+
+		@Bean
+		javax.sql.DataSource myDataSource() {
+			return database.dataSource();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class ThrowingEventListener {
+
+		@EventListener
+		void on(ChangeEvent event) {
+			throw new IllegalStateException("listener bug");
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	static class UserBeans {
 
 		static final DispatchErrorHandler ERROR_HANDLER = (consumer, item, failure) -> {
@@ -250,6 +292,11 @@ class CdcAutoConfigurationTests {
 		@Bean
 		DeadLetters myDeadLetters() {
 			return new DeadLetters() {
+
+				@Override
+				public long store(dev.pgcdc.listener.CdcListenerFailure failure) {
+					return 0;
+				}
 
 				@Override
 				public List<DeadLetter> pending(int limit) {

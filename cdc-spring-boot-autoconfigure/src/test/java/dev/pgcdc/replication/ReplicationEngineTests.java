@@ -218,6 +218,32 @@ class ReplicationEngineTests {
 		assertThat(consumer.changes).isEmpty();
 	}
 
+	@Test
+	void restartingTheSameEngineDeliversWhatItHadQueued() throws Exception {
+		database.execute("CREATE TABLE restarted (id bigint PRIMARY KEY, payload text)");
+		java.util.Set<Long> delivered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+		ChangeConsumer slow = new ChangeConsumer() {
+			@Override
+			public void onChange(ChangeEvent event) {
+				long until = System.nanoTime() + 300_000;
+				while (System.nanoTime() < until) {
+					Thread.onSpinWait();
+				}
+				delivered.add((Long) event.after().get("id"));
+			}
+		};
+		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "restarted")
+			.withTables(List.of("restarted"))
+			.withQueue(512, 1 << 20), slow);
+		this.engine.start();
+		ReliabilityTests.insertInTransactions(database, "restarted", 300, 10);
+		await().atMost(Duration.ofSeconds(30)).until(() -> delivered.size() > 200);
+		this.engine.stop();
+		assertThat(delivered).as("stopped with work still queued").hasSizeLessThan(3_000);
+		this.engine.start();
+		await().atMost(Duration.ofSeconds(60)).until(() -> delivered.size() == 3_000);
+	}
+
 	static Lsn confirmedFlush(String slot) throws Exception {
 		return Lsn.parse(database.confirmedFlush(slot));
 	}

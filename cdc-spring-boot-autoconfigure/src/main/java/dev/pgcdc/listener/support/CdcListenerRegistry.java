@@ -21,6 +21,7 @@ import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.listener.CdcErrorHandler;
 import dev.pgcdc.listener.CdcListener;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.EngineControl;
@@ -47,7 +48,7 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 
 	private final Supplier<CdcErrorHandler> errorHandler;
 
-	private final Supplier<JdbcDeadLetters> deadLetters;
+	private final Supplier<DeadLetters> deadLetters;
 
 	private final DataSource dataSource;
 
@@ -72,7 +73,7 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	 * @param publishedTables the configured tables, empty when every table is published
 	 */
 	public CdcListenerRegistry(RetrySpec defaultRetry, FailurePolicy defaultPolicy,
-			Supplier<CdcErrorHandler> errorHandler, Supplier<JdbcDeadLetters> deadLetters, DataSource dataSource,
+			Supplier<CdcErrorHandler> errorHandler, Supplier<DeadLetters> deadLetters, DataSource dataSource,
 			Set<TableId> publishedTables) {
 		this.endpointFactory = new ListenerEndpointFactory(defaultRetry, defaultPolicy);
 		this.errorHandler = (errorHandler != null) ? errorHandler : () -> null;
@@ -126,10 +127,10 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		}
 		checkTables();
 		CdcErrorHandler handler = this.errorHandler.get();
-		JdbcDeadLetters store = this.deadLetters.get();
+		DeadLetters store = this.deadLetters.get();
 		if (store != null && handler == null
 				&& this.endpoints.values().stream().anyMatch((e) -> e.failurePolicy() == FailurePolicy.DEAD_LETTER)) {
-			store.initializeSchema();
+			store.initialize();
 		}
 		ListenerFailureHandler failureHandler = new ListenerFailureHandler(handler, store, () -> this.control);
 		List<ListenerContainer> created = new ArrayList<>();

@@ -132,6 +132,11 @@ public class JdbcDeadLetters implements DeadLetters {
 	 * Create the table, its index and its schema if they do not exist. Does nothing (and needs no DDL
 	 * privilege) when the table is there, and tolerates another instance creating it at the same time.
 	 */
+	@Override
+	public void initialize() {
+		initializeSchema();
+	}
+
 	public void initializeSchema() {
 		String sql = null;
 		try (Connection connection = autoCommitConnection()) {
@@ -217,6 +222,7 @@ public class JdbcDeadLetters implements DeadLetters {
 	 * @return the id of the new dead letter
 	 * @throws DataAccessException if it cannot be written
 	 */
+	@Override
 	public long store(CdcListenerFailure failure) {
 		Objects.requireNonNull(failure, "failure must not be null");
 		Objects.requireNonNull(failure.listenerId(), "failure.listenerId must not be null");

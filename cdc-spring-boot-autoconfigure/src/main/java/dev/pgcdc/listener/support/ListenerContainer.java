@@ -54,6 +54,8 @@ public final class ListenerContainer {
 
 	private volatile boolean running;
 
+	private volatile boolean conditionWarned;
+
 	ListenerContainer(ListenerEndpoint endpoint, ListenerFailureHandler failureHandler) {
 		this.endpoint = endpoint;
 		this.failureHandler = failureHandler;
@@ -214,6 +216,26 @@ public final class ListenerContainer {
 		return Math.floorMod(hash ^ (hash >>> 16), this.workers.length);
 	}
 
+	/**
+	 * Evaluate the listener's condition. One that cannot be evaluated for an event (a column a key-only
+	 * DELETE image lacks, the missing row of a TRUNCATE) does not match: retrying a deterministic error
+	 * would only stall the listener and fill the dead-letter table. Warned once per listener.
+	 */
+	private boolean matches(ListenerEndpoint endpoint, ChangeEvent event) {
+		try {
+			return endpoint.condition().matches(event);
+		}
+		catch (RuntimeException ex) {
+			if (!this.conditionWarned) {
+				this.conditionWarned = true;
+				logger.warn("The condition of listener '" + endpoint.id() + "' cannot be evaluated for " + event.operation()
+						+ " of " + event.table() + " (" + ex.getMessage() + "); such events do not match. Guard it, for "
+						+ "example with row != null and row.contains('column'), or filter operations.");
+			}
+			return false;
+		}
+	}
+
 	/** A TRUNCATE every worker must reach before it is delivered, once, by worker 0. */
 	private static final class Barrier {
 
@@ -298,6 +320,13 @@ public final class ListenerContainer {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
+			catch (Throwable ex) {
+				// an Error from a listener must not leave a dead worker whose full queue stalls the stream
+				this.halted = true;
+				this.queue.clear();
+				ListenerContainer.this.failureHandler.fail("listener '" + ListenerContainer.this.endpoint.id()
+						+ "' threw " + ex + "; nothing from its unfinished transaction is confirmed", ex);
+			}
 		}
 
 		/** Returns whether to go on. */
@@ -342,7 +371,7 @@ public final class ListenerContainer {
 			for (int attempt = 1;; attempt++) {
 				try {
 					if (event != null) {
-						if (endpoint.condition().matches(event)) {
+						if (matches(endpoint, event)) {
 							ListenerContainer.this.statistics.invoked();
 							endpoint.adapter().invoke(event);
 						}
@@ -384,10 +413,10 @@ public final class ListenerContainer {
 
 		/** Applies the condition to each change; returns null when none is left. */
 		private TransactionEvent filter(TransactionEvent transaction) {
-			ListenerCondition condition = ListenerContainer.this.endpoint.condition();
+			ListenerEndpoint endpoint = ListenerContainer.this.endpoint;
 			List<ChangeEvent> kept = new ArrayList<>(transaction.changes().size());
 			for (ChangeEvent change : transaction.changes()) {
-				if (condition.matches(change)) {
+				if (matches(endpoint, change)) {
 					kept.add(change);
 				}
 			}

@@ -4,6 +4,7 @@ import java.util.function.Supplier;
 
 import dev.pgcdc.listener.CdcErrorHandler;
 import dev.pgcdc.listener.CdcListenerFailure;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.EngineControl;
 import org.apache.commons.logging.Log;
@@ -23,11 +24,11 @@ final class ListenerFailureHandler {
 
 	private final CdcErrorHandler errorHandler;
 
-	private final JdbcDeadLetters deadLetters;
+	private final DeadLetters deadLetters;
 
 	private final Supplier<EngineControl> engine;
 
-	ListenerFailureHandler(CdcErrorHandler errorHandler, JdbcDeadLetters deadLetters, Supplier<EngineControl> engine) {
+	ListenerFailureHandler(CdcErrorHandler errorHandler, DeadLetters deadLetters, Supplier<EngineControl> engine) {
 		this.errorHandler = errorHandler;
 		this.deadLetters = deadLetters;
 		this.engine = engine;
@@ -44,7 +45,7 @@ final class ListenerFailureHandler {
 				this.errorHandler.handle(failure);
 				return true;
 			}
-			catch (Exception ex) {
+			catch (Throwable ex) {
 				return stop(endpoint, "the CdcErrorHandler rejected the failure of listener '" + endpoint.id() + "' on "
 						+ what + ": " + ex.getMessage(), failure.exception());
 			}
@@ -78,6 +79,11 @@ final class ListenerFailureHandler {
 		return stop(endpoint, "listener '" + endpoint.id() + "' failed on " + what + " after " + failure.attempts()
 				+ " attempt(s) and cdc.listener.failure-policy=stop. Fix the listener and restart: the transaction "
 				+ "is delivered again.", failure.exception());
+	}
+
+	/** Stop change data capture without confirming what is unfinished. */
+	void fail(String reason, Throwable cause) {
+		stop(null, reason, cause);
 	}
 
 	private boolean stop(ListenerEndpoint endpoint, String reason, Throwable cause) {
