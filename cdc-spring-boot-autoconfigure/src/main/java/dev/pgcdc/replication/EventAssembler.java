@@ -56,13 +56,6 @@ final class EventAssembler {
 		this.lastSchema = null;
 	}
 
-	/**
-	 * Return whether changes of a relation must not be delivered: pgcdc's own tables, captured when the
-	 * publication is FOR ALL TABLES, would otherwise reach listeners (and a dead letter could feed back).
-	 */
-	boolean internal(int relationOid) {
-		return schema(relationOid).isInternal();
-	}
 
 
 	void begin(Begin begin) {
@@ -83,14 +76,25 @@ final class EventAssembler {
 		return this.commitTime;
 	}
 
+	/*
+	 * Each of these returns null for pgcdc's own tables (dead letters, snapshot state): a FOR ALL TABLES
+	 * publication captures them too, and a dead letter written while handling a change would come back.
+	 */
+
 	ChangeEvent insert(Insert insert, Lsn lsn) {
 		TableSchema schema = schema(insert.relationOid());
+		if (schema.isInternal()) {
+			return null;
+		}
 		TupleRow after = new TupleRow(schema, insert.newTuple(), false, null, this.converter);
 		return event(Operation.INSERT, schema, null, after, lsn);
 	}
 
 	ChangeEvent update(Update update, Lsn lsn) {
 		TableSchema schema = schema(update.relationOid());
+		if (schema.isInternal()) {
+			return null;
+		}
 		TupleRow before = oldImage(schema, update.oldKind(), update.oldTuple());
 		TupleRow fallback = (update.oldKind() == 'O') ? before : null;
 		TupleRow after = new TupleRow(schema, update.newTuple(), false, fallback, this.converter);
@@ -99,12 +103,16 @@ final class EventAssembler {
 
 	ChangeEvent delete(Delete delete, Lsn lsn) {
 		TableSchema schema = schema(delete.relationOid());
+		if (schema.isInternal()) {
+			return null;
+		}
 		TupleRow before = oldImage(schema, delete.oldKind(), delete.oldTuple());
 		return event(Operation.DELETE, schema, before, null, lsn);
 	}
 
 	ChangeEvent truncate(int relationOid, Lsn lsn) {
-		return event(Operation.TRUNCATE, schema(relationOid), null, null, lsn);
+		TableSchema schema = schema(relationOid);
+		return schema.isInternal() ? null : event(Operation.TRUNCATE, schema, null, null, lsn);
 	}
 
 	private TupleRow oldImage(TableSchema schema, char kind, TupleData tuple) {

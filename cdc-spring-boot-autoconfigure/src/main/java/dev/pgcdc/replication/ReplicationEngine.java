@@ -710,21 +710,14 @@ public final class ReplicationEngine {
 			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
 			int size = buffer.remaining();
 			PgOutputMessage message = decoder.decode(buffer);
-			// re-snapshot hook: resnapshots.observe(...) notes changed keys for an open watermark window
 			if (message instanceof Insert insert) {
-				if (!assembler.internal(insert.relationOid())) {
-					batch.add(this.resnapshots.observe(assembler.insert(insert, lsn)), size);
-				}
+				addChange(batch, assembler.insert(insert, lsn), size);
 			}
 			else if (message instanceof Update update) {
-				if (!assembler.internal(update.relationOid())) {
-					batch.add(this.resnapshots.observe(assembler.update(update, lsn)), size);
-				}
+				addChange(batch, assembler.update(update, lsn), size);
 			}
 			else if (message instanceof Delete delete) {
-				if (!assembler.internal(delete.relationOid())) {
-					batch.add(this.resnapshots.observe(assembler.delete(delete, lsn)), size);
-				}
+				addChange(batch, assembler.delete(delete, lsn), size);
 			}
 			else if (message instanceof Begin begin) {
 				this.inTransaction = true;
@@ -750,10 +743,7 @@ public final class ReplicationEngine {
 			}
 			else if (message instanceof Truncate truncate) {
 				for (int oid : truncate.relationOids()) {
-					if (assembler.internal(oid)) {
-						continue;
-					}
-					batch.add(this.resnapshots.observe(assembler.truncate(oid, lsn)), size);
+					addChange(batch, assembler.truncate(oid, lsn), size);
 					if (batch.isFull()) {
 						batch = handOver(stream, batch);
 						if (batch == null) {
@@ -805,6 +795,16 @@ public final class ReplicationEngine {
 			if (message instanceof Commit || batch.isEmpty()) {
 				acknowledge(stream, false);
 			}
+		}
+	}
+
+	/**
+	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped. The re-snapshot coordinator
+	 * sees every change first, to note the keys changed inside an open watermark window.
+	 */
+	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
+		if (event != null) {
+			batch.add(this.resnapshots.observe(event), size);
 		}
 	}
 
