@@ -1,6 +1,8 @@
 package dev.pgcdc.replication;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,25 @@ import java.util.List;
 final class ConsumerJvm {
 
 	private ConsumerJvm() {
+	}
+
+	/**
+	 * Read the ids a consumer wrote to its ledger, in order, duplicates included. A killed writer may leave
+	 * half a line at the end; only whole lines count.
+	 */
+	static List<Long> ledger(Path ledger) throws IOException {
+		if (!Files.exists(ledger)) {
+			return List.of();
+		}
+		String text = new String(Files.readAllBytes(ledger), StandardCharsets.US_ASCII);
+		int end = text.lastIndexOf('\n');
+		List<Long> ids = new ArrayList<>();
+		if (end > 0) {
+			for (String line : text.substring(0, end).split("\n")) {
+				ids.add(Long.parseLong(line));
+			}
+		}
+		return ids;
 	}
 
 	static Process start(Path log, String maxHeap, String... args) throws IOException {

@@ -1,6 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -164,27 +163,15 @@ class ReliabilityTests {
 	}
 
 	private static long lines(Path ledger) throws Exception {
-		if (!Files.exists(ledger)) {
-			return 0;
-		}
-		return completeLines(ledger).size();
+		return ConsumerJvm.ledger(ledger).size();
 	}
 
 	private static Set<Long> delivered(Path... ledgers) throws Exception {
 		Set<Long> ids = new HashSet<>();
 		for (Path ledger : ledgers) {
-			if (Files.exists(ledger)) {
-				completeLines(ledger).forEach((line) -> ids.add(Long.parseLong(line)));
-			}
+			ids.addAll(ConsumerJvm.ledger(ledger));
 		}
 		return ids;
-	}
-
-	/** A killed writer may leave half a line at the end; only whole lines count. */
-	private static List<String> completeLines(Path ledger) throws Exception {
-		String text = new String(Files.readAllBytes(ledger), StandardCharsets.US_ASCII);
-		int end = text.lastIndexOf('\n');
-		return (end < 0) ? List.of() : List.of(text.substring(0, end).split("\n"));
 	}
 
 	static long count(TestDatabase database, String table) throws Exception {

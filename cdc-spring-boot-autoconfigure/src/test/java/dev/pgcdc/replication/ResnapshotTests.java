@@ -55,7 +55,7 @@ class ResnapshotTests {
 			assertThat(run.status()).as(run.failure()).isEqualTo(Resnapshot.Status.DONE);
 			writing.set(false);
 			writer.join();
-			Map<Long, Integer> table = items(database);
+			Map<Long, Integer> table = SnapshotTests.table(database);
 			await().atMost(Duration.ofSeconds(60)).until(() -> model.rows.equals(table));
 			assertThat(model.snapshotRows.get()).as("rows delivered by the re-snapshot").isGreaterThan(ROWS / 2);
 			assertThat(writer.transactions.get()).as("writers ran during the re-snapshot").isGreaterThan(100);
@@ -106,7 +106,7 @@ class ResnapshotTests {
 				.isLessThan(ROWS - firstRows / 2);
 			writing.set(false);
 			writer.join();
-			Map<Long, Integer> table = items(database);
+			Map<Long, Integer> table = SnapshotTests.table(database);
 			await().atMost(Duration.ofSeconds(60)).until(() -> model.rows.equals(table));
 			System.out.println("Re-snapshot stopped after " + firstRows + " rows, continued with "
 					+ secondRun.progress().rowsDone() + " rows");
@@ -220,16 +220,6 @@ class ResnapshotTests {
 		return EngineTestSupport.settings(database, slot).withTables(List.of("items"));
 	}
 
-	private static Map<Long, Integer> items(TestDatabase database) throws Exception {
-		Map<Long, Integer> rows = new HashMap<>();
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT id, value FROM items")) {
-			while (rs.next()) {
-				rows.put(rs.getLong(1), rs.getInt(2));
-			}
-		}
-		return rows;
-	}
 
 
 	/** Random small transactions: inserts (of ids deleted before), increments and deletes, on ids 1 to ROWS. */

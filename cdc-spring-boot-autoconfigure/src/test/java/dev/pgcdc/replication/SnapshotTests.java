@@ -1,7 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -221,7 +219,8 @@ class SnapshotTests {
 		}
 	}
 
-	private static Map<Long, Integer> table(TestDatabase database) throws Exception {
+	/** The rows of the test table {@code items}, id to value. */
+	static Map<Long, Integer> table(TestDatabase database) throws Exception {
 		Map<Long, Integer> rows = new HashMap<>();
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery("SELECT id, value FROM items")) {
@@ -233,22 +232,11 @@ class SnapshotTests {
 	}
 
 	private static long lines(Path ledger) throws Exception {
-		return Files.exists(ledger) ? ids(ledger).size() : 0;
+		return ids(ledger).size();
 	}
 
 	private static Set<Long> ids(Path ledger) throws Exception {
-		Set<Long> ids = new HashSet<>();
-		if (!Files.exists(ledger)) {
-			return ids;
-		}
-		String text = new String(Files.readAllBytes(ledger), StandardCharsets.US_ASCII);
-		int end = text.lastIndexOf('\n');
-		if (end > 0) {
-			for (String line : text.substring(0, end).split("\n")) {
-				ids.add(Long.parseLong(line));
-			}
-		}
-		return ids;
+		return new HashSet<>(ConsumerJvm.ledger(ledger));
 	}
 
 	/** Applies SNAPSHOT, INSERT, UPDATE and DELETE events to a map, as a read model would. */
