@@ -97,6 +97,7 @@ final class ReplicationSettingsFactory {
 			.queue(properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes())
 			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
 			.internalTables(List.of(properties.getListener().getDeadLetterTable()))
+			.optInTables(List.of(properties.getOutbox().getTable()))
 			.build();
 	}
 

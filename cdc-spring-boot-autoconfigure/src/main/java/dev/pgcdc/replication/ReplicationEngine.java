@@ -481,7 +481,7 @@ public final class ReplicationEngine {
 		SnapshotBatches batches = new SnapshotBatches(consistentPoint);
 		try (Connection reader = this.connector.openSnapshot()) {
 			new SnapshotReader(this.decoders, this.converter, this.settings.snapshotFetchSize(),
-					internalTables()).read(reader,
+					internalTables().or(this.settings::isOptIn)).read(reader,
 					info.getSnapshotName(), this.settings.publicationName(), consistentPoint, batches, progress);
 		}
 		catch (InterruptedException ex) {

@@ -27,13 +27,15 @@ import java.util.Objects;
  * @param snapshotFetchSize rows fetched per round trip while reading a snapshot
  * @param internalTables tables of pgcdc's own (dead letters, ...) whose changes are never delivered; a bare
  * name matches the table in any schema
+ * @param optInTables tables delivered only to consumers that name them (the outbox table): never snapshotted,
+ * skipped by consumers that capture "every table"; a bare name matches the table in any schema
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize, List<String> internalTables) {
+		int snapshotFetchSize, List<String> internalTables, List<String> optInTables) {
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
@@ -42,6 +44,17 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		tables = (tables != null) ? List.copyOf(tables) : List.of();
 		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
 		internalTables = (internalTables != null) ? List.copyOf(internalTables) : List.of();
+		optInTables = (optInTables != null) ? List.copyOf(optInTables) : List.of();
+	}
+
+	/**
+	 * Return whether a table's changes go only to consumers that ask for it by name, such as the outbox
+	 * table; a consumer that takes "every table" must skip it.
+	 * @param table the table
+	 * @return whether the table is opt-in only
+	 */
+	public boolean isOptIn(dev.pgcdc.event.TableId table) {
+		return new InternalTables(this.optInTables).test(table);
 	}
 
 	/**
@@ -128,6 +141,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private List<String> internalTables = List.of();
 
+		private List<String> optInTables = List.of();
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -149,6 +164,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.snapshotMode = settings.snapshotMode;
 			this.snapshotFetchSize = settings.snapshotFetchSize;
 			this.internalTables = settings.internalTables;
+			this.optInTables = settings.optInTables;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -204,11 +220,17 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder optInTables(List<String> optInTables) {
+			this.optInTables = optInTables;
+			return this;
+		}
+
 		public ReplicationSettings build() {
 			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
-					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables);
+					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
+					this.optInTables);
 		}
 
 	}
