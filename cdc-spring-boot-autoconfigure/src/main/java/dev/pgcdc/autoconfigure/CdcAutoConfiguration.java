@@ -17,18 +17,33 @@ import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
 import dev.pgcdc.listener.support.StoppingDispatchErrorHandler;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
+import dev.pgcdc.listener.support.OutboxListenerEndpointFactory;
+import dev.pgcdc.outbox.Inbox;
+import dev.pgcdc.outbox.JdbcInbox;
+import dev.pgcdc.outbox.JdbcOutbox;
+import dev.pgcdc.outbox.Outbox;
+import dev.pgcdc.outbox.OutboxCodec;
+import dev.pgcdc.outbox.OutboxMode;
+import dev.pgcdc.outbox.OutboxPruner;
+import dev.pgcdc.outbox.OutboxSchema;
 import dev.pgcdc.replication.CdcSnapshots;
+import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.DispatchErrorHandler;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
+import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
@@ -46,7 +61,8 @@ import org.springframework.context.annotation.Configuration;
  *
  * @author pgcdc
  */
-@AutoConfiguration(after = DataSourceAutoConfiguration.class)
+@AutoConfiguration(after = DataSourceAutoConfiguration.class,
+		afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @ConditionalOnClass(PGConnection.class)
 @ConditionalOnBooleanProperty(name = "cdc.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(CdcProperties.class)
@@ -55,9 +71,12 @@ public final class CdcAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ReplicationSettings cdcReplicationSettings(CdcProperties properties,
-			ObjectProvider<JdbcConnectionDetails> connectionDetails, ObjectProvider<DataSourceProperties> dataSource) {
+			ObjectProvider<JdbcConnectionDetails> connectionDetails, ObjectProvider<DataSourceProperties> dataSource,
+			ObjectProvider<OutboxSchema> outboxSchema) {
+		boolean outboxTable = properties.getOutbox().getMode() == OutboxMode.TABLE
+				&& outboxSchema.getIfAvailable() != null;
 		return ReplicationSettingsFactory.create(properties, connectionDetails.getIfAvailable(),
-				dataSource.getIfAvailable());
+				dataSource.getIfAvailable(), outboxTable);
 	}
 
 	@Bean
@@ -120,7 +139,7 @@ public final class CdcAutoConfiguration {
 							retry.getMaxInterval()),
 					properties.getListener().getFailurePolicy(), errorHandler::getIfAvailable,
 					deadLetters::getIfAvailable, captured(settings, dataSource, connectionDetails),
-					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()));
+					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()), settings::isOptIn);
 		}
 
 		/** The application's DataSource when it points at the captured database, else a plain one. */
@@ -136,14 +155,89 @@ public final class CdcAutoConfiguration {
 
 	}
 
+	/**
+	 * The transactional outbox, on the application's DataSource (whose transactions {@code Outbox.publish}
+	 * joins) and the application's JSON mapper.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "tools.jackson.databind.ObjectMapper")
+	@ConditionalOnSingleCandidate(DataSource.class)
+	@ConditionalOnBooleanProperty(name = "cdc.outbox.enabled", matchIfMissing = true)
+	static class OutboxConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		OutboxCodec cdcOutboxCodec(CdcProperties properties, ObjectProvider<ObjectMapper> mapper) {
+			ListenerPropertiesValidator.validate(properties.getOutbox());
+			return new OutboxCodec(mapper.getIfUnique(() -> JsonMapper.builder().build()),
+					TableId.parse(properties.getOutbox().getTable()));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		OutboxSchema cdcOutboxSchema(CdcProperties properties, DataSource dataSource, OutboxCodec codec) {
+			CdcProperties.Outbox outbox = properties.getOutbox();
+			OutboxSchema schema = new OutboxSchema(dataSource, codec.table(), TableId.parse(outbox.getInboxTable()));
+			if (outbox.getMode() == OutboxMode.TABLE) {
+				schema.initializeOutbox(outbox.isInitializeSchema());
+			}
+			if (outbox.isInitializeSchema()) {
+				schema.initializeInbox();
+			}
+			return schema;
+		}
+
+		@Bean
+		@ConditionalOnMissingBean(Outbox.class)
+		JdbcOutbox cdcOutbox(CdcProperties properties, DataSource dataSource, OutboxCodec codec,
+				OutboxSchema schema, ReplicationSettings settings, ObjectProvider<JdbcConnectionDetails> details) {
+			JdbcConnectionDetails application = details.getIfAvailable();
+			if (application != null && !settings.connection().url().equals(application.getJdbcUrl())) {
+				LogFactory.getLog(JdbcOutbox.class).warn("Outbox.publish writes through the application's DataSource "
+						+ "(" + new ConnectionSettings(application.getJdbcUrl(), null, null).safeUrl() + ") while changes "
+						+ "are captured from " + settings.connection().safeUrl() + "; events reach @OutboxListener "
+						+ "methods only if both are the same database");
+			}
+			return new JdbcOutbox(dataSource, codec, properties.getOutbox().getMode());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean(Inbox.class)
+		JdbcInbox cdcInbox(CdcProperties properties, DataSource dataSource, OutboxSchema schema) {
+			return new JdbcInbox(dataSource, TableId.parse(properties.getOutbox().getInboxTable()));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		OutboxListenerEndpointFactory cdcOutboxListenerEndpointFactory(CdcProperties properties, OutboxCodec codec) {
+			CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
+			return new OutboxListenerEndpointFactory(codec, properties.getOutbox().getMode(),
+					new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
+							retry.getMaxInterval()),
+					properties.getListener().getFailurePolicy());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnProperty(name = "cdc.outbox.mode", havingValue = "table", matchIfMissing = true)
+		OutboxPruner cdcOutboxPruner(CdcProperties properties, DataSource dataSource, OutboxSchema schema,
+				OutboxCodec codec) {
+			CdcProperties.Outbox outbox = properties.getOutbox();
+			return new OutboxPruner(dataSource, schema, codec.table(), TableId.parse(outbox.getInboxTable()),
+					outbox.getRetention(), outbox.getPruneInterval(), outbox.getPruneBatchSize());
+		}
+
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBooleanProperty(name = "cdc.application-events.enabled", matchIfMissing = true)
 	static class ApplicationEventsConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		ApplicationEventPublishingConsumer cdcApplicationEventPublishingConsumer(ApplicationContext context) {
-			return new ApplicationEventPublishingConsumer(context);
+		ApplicationEventPublishingConsumer cdcApplicationEventPublishingConsumer(ApplicationContext context,
+				ReplicationSettings settings, ObjectProvider<OutboxCodec> outbox) {
+			return new ApplicationEventPublishingConsumer(context, settings::isOptIn, outbox.getIfAvailable());
 		}
 
 	}

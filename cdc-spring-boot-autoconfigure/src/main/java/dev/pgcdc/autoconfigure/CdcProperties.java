@@ -121,6 +121,18 @@ public class CdcProperties {
 	public static class Outbox {
 
 		/**
+		 * Whether to offer the outbox (Outbox, Inbox, @OutboxListener); it also needs Jackson and the
+		 * application's DataSource.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * The table of the Inbox helper (ids of processed events per consumer), optionally schema-qualified;
+		 * created on start when initialize-schema is on; its changes are never delivered.
+		 */
+		private String inboxTable = "cdc_inbox";
+
+		/**
 		 * Where published events go: table (a row in the outbox table, pruned after the retention) or message
 		 * (a transactional logical decoding message; nothing stored, nothing to prune).
 		 */
@@ -151,6 +163,22 @@ public class CdcProperties {
 		 * Rows deleted per statement by the pruning job, so that pruning never holds long locks.
 		 */
 		private int pruneBatchSize = 10_000;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getInboxTable() {
+			return this.inboxTable;
+		}
+
+		public void setInboxTable(String inboxTable) {
+			this.inboxTable = inboxTable;
+		}
 
 		public OutboxMode getMode() {
 			return this.mode;

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * Checks {@code cdc.listener.*}, failing start-up with the property and the fix.
+ * Checks {@code cdc.listener.*} and {@code cdc.outbox.*}, failing start-up with the property and the fix.
  */
 final class ListenerPropertiesValidator {
 
@@ -31,10 +31,30 @@ final class ListenerPropertiesValidator {
 			throw new InvalidConfigurationPropertyValueException("cdc.listener.failure-policy", null,
 					"Use dead-letter, stop or skip.");
 		}
-		String table = listener.getDeadLetterTable();
+		requireTable("cdc.listener.dead-letter-table", listener.getDeadLetterTable(), "cdc_dead_letter");
+	}
+
+	static void validate(CdcProperties.Outbox outbox) {
+		if (outbox.getMode() == null) {
+			throw new InvalidConfigurationPropertyValueException("cdc.outbox.mode", null, "Use table or message.");
+		}
+		requireTable("cdc.outbox.table", outbox.getTable(), "cdc_outbox");
+		requireTable("cdc.outbox.inbox-table", outbox.getInboxTable(), "cdc_inbox");
+		if (outbox.getRetention() == null || outbox.getRetention().isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("cdc.outbox.retention", outbox.getRetention(),
+					"Use a duration such as 7d, or 0 to keep outbox rows forever.");
+		}
+		requirePositive("cdc.outbox.prune-interval", outbox.getPruneInterval());
+		if (outbox.getPruneBatchSize() < 1) {
+			throw new InvalidConfigurationPropertyValueException("cdc.outbox.prune-batch-size",
+					outbox.getPruneBatchSize(), "Use 1 or more; the default is 10000.");
+		}
+	}
+
+	private static void requireTable(String name, String table, String example) {
 		if (table == null || !TABLE.matcher(table).matches()) {
-			throw new InvalidConfigurationPropertyValueException("cdc.listener.dead-letter-table", table,
-					"Use a table name such as cdc_dead_letter or myschema.cdc_dead_letter.");
+			throw new InvalidConfigurationPropertyValueException(name, table,
+					"Use a table name such as " + example + " or myschema." + example + ".");
 		}
 	}
 

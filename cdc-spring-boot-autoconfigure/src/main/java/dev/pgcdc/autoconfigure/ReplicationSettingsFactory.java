@@ -1,6 +1,7 @@
 package dev.pgcdc.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -28,6 +29,16 @@ final class ReplicationSettingsFactory {
 
 	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource,
 			DataSourceProperties datasourceProperties) {
+		return create(properties, datasource, datasourceProperties, false);
+	}
+
+	/**
+	 * Build the settings.
+	 * @param captureOutboxTable whether the outbox writes to its table, which a managed publication with a
+	 * table list must then include
+	 */
+	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource,
+			DataSourceProperties datasourceProperties, boolean captureOutboxTable) {
 		if (datasource == null && datasourceProperties != null && StringUtils.hasText(datasourceProperties.getUrl())) {
 			// Boot offers connection details only for the DataSource it builds itself; an application with a
 			// DataSource of its own still has spring.datasource.* bound
@@ -90,15 +101,29 @@ final class ReplicationSettingsFactory {
 			.createSlot(properties.getSlot().isCreate())
 			.temporarySlot(properties.getSlot().isTemporary())
 			.createPublication(properties.getPublication().isCreate())
-			.tables(properties.getPublication().getTables())
+			.tables(tables(properties, captureOutboxTable))
 			.statusInterval(properties.getStatusInterval())
 			.heartbeatInterval(properties.getHeartbeat().getInterval())
 			.reconnect(properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval())
 			.queue(properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes())
 			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
-			.internalTables(List.of(properties.getListener().getDeadLetterTable()))
+			.internalTables(List.of(properties.getListener().getDeadLetterTable(), properties.getOutbox().getInboxTable()))
 			.optInTables(List.of(properties.getOutbox().getTable()))
 			.build();
+	}
+
+	private static List<String> tables(CdcProperties properties, boolean captureOutboxTable) {
+		List<String> tables = properties.getPublication().getTables();
+		if (!captureOutboxTable || tables.isEmpty() || !properties.getPublication().isCreate()) {
+			return tables;
+		}
+		TableId outbox = TableId.parse(properties.getOutbox().getTable());
+		if (tables.stream().map(TableId::parse).anyMatch(outbox::equals)) {
+			return tables;
+		}
+		List<String> withOutbox = new ArrayList<>(tables);
+		withOutbox.add(outbox.toString());
+		return withOutbox;
 	}
 
 	private static void requirePositive(String name, Duration value) {

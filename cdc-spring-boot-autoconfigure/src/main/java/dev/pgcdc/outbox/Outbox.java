@@ -13,6 +13,12 @@ package dev.pgcdc.outbox;
 public interface Outbox {
 
 	/**
+	 * The prefix of the logical decoding messages that carry events in {@link OutboxMode#MESSAGE message}
+	 * mode.
+	 */
+	String MESSAGE_PREFIX = "pgcdc-outbox";
+
+	/**
 	 * Write an event in the current transaction.
 	 * @param aggregateType the kind of thing the event is about, such as {@code order}
 	 * @param aggregateId the id of that thing; events of one aggregate are delivered in commit order

@@ -278,7 +278,13 @@ public final class ReplicationEngine {
 			this.stopSignal.countDown();
 			this.resnapshots.stop(); // re-snapshot hook: end the chunk worker first; its position is kept
 			this.dispatcher.stop();
-			join(this.dispatcherThread, 30_000);
+			join(this.dispatcherThread, 5_000);
+			if (this.dispatcherThread.isAlive()) {
+				// a consumer that does not take more work (a stuck listener with a full queue) must not hold
+				// shutdown: what it did not finish is not confirmed and comes again on the next start
+				this.dispatcherThread.interrupt();
+				join(this.dispatcherThread, 25_000);
+			}
 			if (this.readBlockedSince != 0) {
 				wakeReader();
 			}

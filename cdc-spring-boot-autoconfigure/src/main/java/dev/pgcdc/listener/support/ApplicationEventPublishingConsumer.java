@@ -1,8 +1,14 @@
 package dev.pgcdc.listener.support;
 
+import java.util.List;
+import java.util.function.Predicate;
+
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.TransactionEvent;
+import dev.pgcdc.outbox.Outbox;
+import dev.pgcdc.outbox.OutboxCodec;
 import dev.pgcdc.replication.ChangeConsumer;
 
 import org.springframework.context.ApplicationContext;
@@ -14,7 +20,8 @@ import org.springframework.core.ResolvableType;
 
 /**
  * Publishes every {@link ChangeEvent}, {@link TransactionEvent} and {@link LogicalMessage} through the
- * application context, so that {@code @EventListener} methods receive them.
+ * application context, so that {@code @EventListener} methods receive them; outbox rows and messages are
+ * published as {@link dev.pgcdc.outbox.OutboxEvent}s instead.
  *
  * <p>Listeners run on the engine's dispatch thread and a transaction is acknowledged only after they
  * return; an exception from a listener goes to the engine's error handler. Transactions are only
@@ -34,24 +41,62 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 
 	private final ApplicationContext context;
 
+	private final Predicate<TableId> optInTables;
+
+	private final OutboxCodec outbox;
+
 	private volatile Boolean wantsTransactions;
 
 	public ApplicationEventPublishingConsumer(ApplicationContext context) {
+		this(context, (table) -> false, null);
+	}
+
+	/**
+	 * Create a consumer that also publishes outbox events.
+	 * @param context where to publish
+	 * @param optInTables the tables (the outbox) whose changes are not published as ChangeEvents
+	 * @param outbox reads outbox events, or {@code null} when the outbox is off
+	 */
+	public ApplicationEventPublishingConsumer(ApplicationContext context, Predicate<TableId> optInTables,
+			OutboxCodec outbox) {
 		this.context = context;
+		this.optInTables = optInTables;
+		this.outbox = outbox;
 	}
 
 	@Override
 	public void onChange(ChangeEvent event) {
+		if (this.optInTables.test(event.table())) {
+			if (this.outbox != null && this.outbox.isOutbox(event)) {
+				this.context.publishEvent(this.outbox.read(event));
+			}
+			return;
+		}
 		this.context.publishEvent(event);
 	}
 
 	@Override
 	public void onTransaction(TransactionEvent transaction) {
+		List<ChangeEvent> changes = transaction.changes();
+		if (changes.stream().anyMatch((change) -> this.optInTables.test(change.table()))) {
+			changes = changes.stream().filter((change) -> !this.optInTables.test(change.table())).toList();
+			if (changes.isEmpty()) {
+				return;
+			}
+			transaction = new TransactionEvent(transaction.xid(), transaction.commitLsn(), transaction.commitTime(),
+					changes);
+		}
 		this.context.publishEvent(transaction);
 	}
 
 	@Override
 	public void onMessage(LogicalMessage message) {
+		if (Outbox.MESSAGE_PREFIX.equals(message.prefix())) {
+			if (this.outbox != null && this.outbox.isOutbox(message)) {
+				this.context.publishEvent(this.outbox.read(message));
+			}
+			return;
+		}
 		this.context.publishEvent(message);
 	}
 

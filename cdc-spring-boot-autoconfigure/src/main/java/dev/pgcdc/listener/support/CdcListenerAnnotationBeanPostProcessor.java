@@ -4,17 +4,20 @@ import java.lang.reflect.Method;
 import java.util.Map;
 
 import dev.pgcdc.listener.CdcListener;
+import dev.pgcdc.listener.OutboxListener;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 
 /**
- * Finds {@link CdcListener} methods on beans and registers them with the {@link CdcListenerRegistry}.
+ * Finds {@link CdcListener} and {@link OutboxListener} methods on beans and registers them with the
+ * {@link CdcListenerRegistry}.
  *
  * <p>Registered as a static bean so that it sees every other bean; it looks the registry up only when it
  * finds a listener, so that it does not force early creation of the data source.
@@ -44,7 +47,28 @@ public class CdcListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 			methods.forEach((method, annotation) -> registry.register(bean,
 					AopUtils.selectInvocableMethod(method, bean.getClass()), annotation, beanName));
 		}
+		Map<Method, OutboxListener> outboxMethods = MethodIntrospector.selectMethods(targetClass,
+				(MethodIntrospector.MetadataLookup<OutboxListener>) (method) -> AnnotatedElementUtils
+					.findMergedAnnotation(method, OutboxListener.class));
+		if (!outboxMethods.isEmpty()) {
+			CdcListenerRegistry registry = this.beanFactory.getBean(CdcListenerRegistry.class);
+			OutboxListenerEndpointFactory factory = outboxEndpointFactory(outboxMethods.keySet().iterator().next(),
+					bean);
+			outboxMethods.forEach((method, annotation) -> registry.register(factory.create(bean,
+					AopUtils.selectInvocableMethod(method, bean.getClass()), annotation, beanName)));
+		}
 		return bean;
+	}
+
+	private OutboxListenerEndpointFactory outboxEndpointFactory(Method method, Object bean) {
+		try {
+			return this.beanFactory.getBean(OutboxListenerEndpointFactory.class);
+		}
+		catch (NoSuchBeanDefinitionException ex) {
+			throw new IllegalStateException("@OutboxListener " + ListenerEndpointFactory.describe(bean, method)
+					+ " needs the outbox, which is off: it needs Jackson on the class path (spring-boot-starter-json "
+					+ "or -web), the application's DataSource, and cdc.outbox.enabled=true", ex);
+		}
 	}
 
 	/** Skips the JDK and Spring's own classes, which never carry listeners. */

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -54,6 +55,8 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 
 	private final Set<TableId> publishedTables;
 
+	private final Predicate<TableId> optInTables;
+
 	private final Map<String, ListenerEndpoint> endpoints = new LinkedHashMap<>();
 
 	private volatile List<ListenerContainer> containers = List.of();
@@ -75,6 +78,23 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	public CdcListenerRegistry(RetrySpec defaultRetry, FailurePolicy defaultPolicy,
 			Supplier<CdcErrorHandler> errorHandler, Supplier<DeadLetters> deadLetters, DataSource dataSource,
 			Set<TableId> publishedTables) {
+		this(defaultRetry, defaultPolicy, errorHandler, deadLetters, dataSource, publishedTables, (table) -> false);
+	}
+
+	/**
+	 * Create a registry.
+	 * @param defaultRetry the retry settings of listeners that set none
+	 * @param defaultPolicy the failure policy of listeners that set none
+	 * @param errorHandler supplies the handler that replaces the failure policies, or {@code null}
+	 * @param deadLetters supplies where dead letters go, or {@code null} for none
+	 * @param dataSource a connection to the captured database, for the table checks
+	 * @param publishedTables the configured tables, empty when every table is published
+	 * @param optInTables the tables (the outbox) whose changes go only to listeners that name them
+	 */
+	public CdcListenerRegistry(RetrySpec defaultRetry, FailurePolicy defaultPolicy,
+			Supplier<CdcErrorHandler> errorHandler, Supplier<DeadLetters> deadLetters, DataSource dataSource,
+			Set<TableId> publishedTables, Predicate<TableId> optInTables) {
+		this.optInTables = optInTables;
 		this.endpointFactory = new ListenerEndpointFactory(defaultRetry, defaultPolicy);
 		this.errorHandler = (errorHandler != null) ? errorHandler : () -> null;
 		this.deadLetters = (deadLetters != null) ? deadLetters : () -> null;
@@ -106,8 +126,9 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		}
 		ListenerEndpoint existing = this.endpoints.putIfAbsent(endpoint.id(), endpoint);
 		if (existing != null) {
-			throw new IllegalStateException("Two @CdcListener methods have the id '" + endpoint.id()
-					+ "'; give one of them another id()");
+			throw new IllegalStateException("Two listener methods have the id '" + endpoint.id()
+					+ "' (" + existing.adapter().description() + " and " + endpoint.adapter().description()
+					+ "); give one of them another id()");
 		}
 		return endpoint;
 	}
@@ -161,8 +182,11 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 
 	@Override
 	public void onChange(ChangeEvent event) {
+		boolean optIn = this.optInTables.test(event.table());
 		for (ListenerContainer container : this.containers) {
-			container.change(event);
+			if (!optIn || !container.endpoint().tables().isEmpty()) {
+				container.change(event);
+			}
 		}
 	}
 

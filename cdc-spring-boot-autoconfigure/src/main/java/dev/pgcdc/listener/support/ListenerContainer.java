@@ -11,7 +11,6 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.Operation;
-import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.listener.CdcListenerFailure;
 import dev.pgcdc.replication.TransactionBuffer;
@@ -60,7 +59,7 @@ public final class ListenerContainer {
 		this.endpoint = endpoint;
 		this.failureHandler = failureHandler;
 		this.transactional = endpoint.adapter().wantsTransactions();
-		int count = (this.transactional || endpoint.adapter().wantsMessages()) ? 1 : Math.max(1, endpoint.concurrency());
+		int count = this.transactional ? 1 : Math.max(1, endpoint.concurrency());
 		this.workers = new Worker[count];
 		for (int i = 0; i < count; i++) {
 			this.workers[i] = new Worker(i);
@@ -145,7 +144,9 @@ public final class ListenerContainer {
 
 	void message(LogicalMessage message) {
 		if (this.endpoint.routes(message)) {
-			this.workers[0].add(message);
+			int worker = (this.workers.length == 1) ? 0
+					: Math.floorMod(spread(this.endpoint.adapter().partitionHash(message)), this.workers.length);
+			this.workers[worker].add(message);
 		}
 	}
 
@@ -179,7 +180,7 @@ public final class ListenerContainer {
 		if (changes.isEmpty()) {
 			throw new IllegalArgumentException("Nothing to replay to listener '" + this.endpoint.id() + "'");
 		}
-		ListenerMethodAdapter adapter = this.endpoint.adapter();
+		ListenerInvoker adapter = this.endpoint.adapter();
 		if (this.transactional) {
 			ChangeEvent first = changes.get(0);
 			adapter.invoke(new TransactionEvent(first.xid(), first.commitLsn(), first.commitTime(), changes));
@@ -203,17 +204,11 @@ public final class ListenerContainer {
 	}
 
 	private int partition(ChangeEvent event) {
-		Row row = event.row();
-		List<String> keys = row.keyColumns();
-		if (keys.isEmpty()) {
-			return 0;
-		}
-		int hash = 1;
-		for (String key : keys) {
-			Object value = row.get(key);
-			hash = 31 * hash + ((value != null) ? value.hashCode() : 0);
-		}
-		return Math.floorMod(hash ^ (hash >>> 16), this.workers.length);
+		return Math.floorMod(spread(this.endpoint.adapter().partitionHash(event)), this.workers.length);
+	}
+
+	private static int spread(int hash) {
+		return hash ^ (hash >>> 16);
 	}
 
 	/**

@@ -9,12 +9,13 @@ import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.listener.FailurePolicy;
+import dev.pgcdc.outbox.Outbox;
 
 /**
  * Everything about one listener: what it receives, how it is invoked, how many threads run it and what
  * happens when it fails.
  *
- * <p>Built from a {@code @CdcListener} method at start-up, immutable after.
+ * <p>Built from a {@code @CdcListener} or {@code @OutboxListener} method at start-up, immutable after.
  *
  * @param id the listener id
  * @param adapter invokes the method
@@ -27,7 +28,7 @@ import dev.pgcdc.listener.FailurePolicy;
  * @param failurePolicy what to do after the last failed attempt
  * @author pgcdc
  */
-public record ListenerEndpoint(String id, ListenerMethodAdapter adapter, Set<TableId> tables,
+public record ListenerEndpoint(String id, ListenerInvoker adapter, Set<TableId> tables,
 		Set<Operation> operations, ListenerCondition condition, List<String> messagePrefixes, int concurrency,
 		RetrySpec retry, FailurePolicy failurePolicy) {
 
@@ -50,7 +51,7 @@ public record ListenerEndpoint(String id, ListenerMethodAdapter adapter, Set<Tab
 		if (event.operation() == Operation.TRUNCATE && !this.adapter.acceptsTruncate()) {
 			return false;
 		}
-		return this.tables.isEmpty() || this.tables.contains(event.table());
+		return (this.tables.isEmpty() || this.tables.contains(event.table())) && this.adapter.accepts(event);
 	}
 
 	/**
@@ -63,11 +64,12 @@ public record ListenerEndpoint(String id, ListenerMethodAdapter adapter, Set<Tab
 			return false;
 		}
 		if (this.messagePrefixes.isEmpty()) {
-			return true;
+			// like the outbox table, outbox messages go only to listeners that ask for them
+			return !Outbox.MESSAGE_PREFIX.equals(message.prefix()) && this.adapter.accepts(message);
 		}
 		for (String prefix : this.messagePrefixes) {
 			if (message.prefix().equals(prefix)) {
-				return true;
+				return this.adapter.accepts(message);
 			}
 		}
 		return false;

@@ -34,8 +34,7 @@ final class ListenerEndpointFactory {
 	}
 
 	ListenerEndpoint create(Object bean, Method method, CdcListener annotation, String beanName) {
-		String description = ClassUtils.getUserClass(bean).getSimpleName() + "#" + method.getName() + "("
-				+ String.join(", ", Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList()) + ")";
+		String description = describe(bean, method);
 		String id = StringUtils.hasText(annotation.id()) ? annotation.id() : beanName + "#" + method.getName();
 		ListenerMethodAdapter adapter = ListenerMethodAdapter.of(bean, method, description);
 		Set<TableId> tables = new LinkedHashSet<>();
@@ -65,28 +64,42 @@ final class ListenerEndpointFactory {
 		}
 		ListenerCondition condition = StringUtils.hasText(annotation.condition())
 				? ListenerCondition.parse(annotation.condition(), description) : ListenerCondition.always();
-		RetrySpec retry = this.defaultRetry;
-		if (annotation.maxAttempts() != -1) {
-			if (annotation.maxAttempts() < 1) {
-				throw new IllegalStateException("@CdcListener " + description + " has maxAttempts "
-						+ annotation.maxAttempts() + "; use 1 or more, or -1 for cdc.listener.retry.max-attempts");
-			}
-			retry = retry.withMaxAttempts(annotation.maxAttempts());
-		}
-		FailurePolicy policy = StringUtils.hasText(annotation.failurePolicy())
-				? parsePolicy(annotation.failurePolicy(), description) : this.defaultPolicy;
+		RetrySpec retry = retry(annotation.maxAttempts(), "@CdcListener " + description);
+		FailurePolicy policy = policy(annotation.failurePolicy(), "@CdcListener " + description);
 		Set<Operation> operations = (annotation.operations().length == 0) ? EnumSet.noneOf(Operation.class)
 				: EnumSet.copyOf(Arrays.asList(annotation.operations()));
 		return new ListenerEndpoint(id, adapter, tables, operations, condition, List.of(annotation.messagePrefixes()),
 				annotation.concurrency(), retry, policy);
 	}
 
-	private static FailurePolicy parsePolicy(String value, String description) {
+	/** How messages name a listener method: {@code OrderListener#onOrder(Order)}. */
+	static String describe(Object bean, Method method) {
+		return ClassUtils.getUserClass(bean).getSimpleName() + "#" + method.getName() + "("
+				+ String.join(", ", Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList()) + ")";
+	}
+
+	/** The retry settings of a listener that sets {@code maxAttempts} (-1 for the default). */
+	RetrySpec retry(int maxAttempts, String listener) {
+		if (maxAttempts == -1) {
+			return this.defaultRetry;
+		}
+		if (maxAttempts < 1) {
+			throw new IllegalStateException(listener + " has maxAttempts " + maxAttempts
+					+ "; use 1 or more, or -1 for cdc.listener.retry.max-attempts");
+		}
+		return this.defaultRetry.withMaxAttempts(maxAttempts);
+	}
+
+	/** The failure policy of a listener that sets {@code failurePolicy} (empty for the default). */
+	FailurePolicy policy(String value, String listener) {
+		if (!StringUtils.hasText(value)) {
+			return this.defaultPolicy;
+		}
 		try {
 			return FailurePolicy.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalStateException("@CdcListener " + description + " has failurePolicy '" + value
+			throw new IllegalStateException(listener + " has failurePolicy '" + value
 					+ "'; use dead-letter, stop or skip");
 		}
 	}

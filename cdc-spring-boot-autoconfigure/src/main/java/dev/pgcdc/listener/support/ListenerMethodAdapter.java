@@ -61,7 +61,7 @@ import org.springframework.util.ReflectionUtils;
  *
  * @author pgcdc
  */
-public final class ListenerMethodAdapter {
+public final class ListenerMethodAdapter implements ListenerInvoker {
 
 	private static final String ACCEPTED = "use one parameter of type ChangeEvent, a record or bean mapped from the "
 			+ "row, Map<String, Object>, TransactionEvent, List<ChangeEvent> or LogicalMessage, or (row type, ChangeEvent)";
@@ -161,6 +161,7 @@ public final class ListenerMethodAdapter {
 	 * {@link Shape#CHANGE_LIST}), to be called through {@link #invoke(TransactionEvent)}.
 	 * @return whether transactions must be assembled for this listener
 	 */
+	@Override
 	public boolean wantsTransactions() {
 		return this.shape == Shape.TRANSACTION || this.shape == Shape.CHANGE_LIST;
 	}
@@ -169,6 +170,7 @@ public final class ListenerMethodAdapter {
 	 * Return whether the method takes logical messages, to be called through {@link #invoke(LogicalMessage)}.
 	 * @return whether the shape is {@link Shape#MESSAGE}
 	 */
+	@Override
 	public boolean wantsMessages() {
 		return this.shape == Shape.MESSAGE;
 	}
@@ -180,6 +182,7 @@ public final class ListenerMethodAdapter {
 	 * @return {@code false} for {@link Shape#ROW}, {@link Shape#MAP}, {@link Shape#ROW_AND_EVENT} and
 	 * {@link Shape#MESSAGE}
 	 */
+	@Override
 	public boolean acceptsTruncate() {
 		return this.shape == Shape.EVENT || wantsTransactions();
 	}
@@ -196,6 +199,7 @@ public final class ListenerMethodAdapter {
 	 * Return the listener's description used in messages.
 	 * @return the description
 	 */
+	@Override
 	public String description() {
 		return this.description;
 	}
@@ -208,6 +212,7 @@ public final class ListenerMethodAdapter {
 	 * @throws Exception whatever the method throws, as it threw it, or what mapping the row threw
 	 * @throws IllegalStateException if the method takes transactions or messages
 	 */
+	@Override
 	public void invoke(ChangeEvent event) throws Exception {
 		try {
 			switch (this.shape) {
@@ -239,6 +244,7 @@ public final class ListenerMethodAdapter {
 	 * @throws Exception whatever the method throws, as it threw it
 	 * @throws IllegalStateException if the method does not take transactions
 	 */
+	@Override
 	public void invoke(TransactionEvent transaction) throws Exception {
 		try {
 			switch (this.shape) {
@@ -258,6 +264,7 @@ public final class ListenerMethodAdapter {
 	 * @throws Exception whatever the method throws, as it threw it
 	 * @throws IllegalStateException if the method does not take messages
 	 */
+	@Override
 	public void invoke(LogicalMessage message) throws Exception {
 		if (this.shape != Shape.MESSAGE) {
 			throw wrongDelivery("logical messages");
@@ -279,7 +286,7 @@ public final class ListenerMethodAdapter {
 				+ " deliveries and cannot be given " + what);
 	}
 
-	private static Exception rethrow(Throwable ex) {
+	static Exception rethrow(Throwable ex) {
 		if (ex instanceof Error error) {
 			throw error;
 		}
@@ -289,14 +296,14 @@ public final class ListenerMethodAdapter {
 		return new UndeclaredThrowableException(ex);
 	}
 
-	private static MethodHandle handle(Object bean, Method method, boolean isStatic, String description) {
+	static MethodHandle handle(Object bean, Method method, boolean isStatic, String description) {
 		try {
 			ReflectionUtils.makeAccessible(method);
 			MethodHandle handle = MethodHandles.lookup().unreflect(method);
 			return isStatic ? handle : handle.bindTo(bean);
 		}
 		catch (IllegalAccessException | RuntimeException ex) {
-			throw new IllegalStateException("@CdcListener method " + description + " cannot be made accessible: "
+			throw new IllegalStateException("Listener method " + description + " cannot be made accessible: "
 					+ ex.getMessage() + ". Make it public or open its package to pgcdc", ex);
 		}
 	}

@@ -1,0 +1,38 @@
+package dev.pgcdc.outbox;
+
+import javax.sql.DataSource;
+
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Checks that the caller runs inside a read-write Spring-managed transaction on a given DataSource.
+ *
+ * <p>Both the outbox and the inbox write rows whose whole point is to commit or roll back with the
+ * caller's business change; a write in a transaction of its own would break exactly that.
+ *
+ * @author pgcdc
+ */
+final class TransactionRequirement {
+
+	private TransactionRequirement() {
+	}
+
+	static void check(DataSource dataSource, String operation) {
+		if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+			throw new IllegalStateException(operation + " must run inside a Spring-managed transaction on the captured "
+					+ "DataSource: annotate the calling method with @Transactional or use a TransactionTemplate. "
+					+ "Without one, an event could be published for a change that rolls back, or lost for one that "
+					+ "commits.");
+		}
+		if (TransactionSynchronizationManager.getResource(dataSource) == null) {
+			throw new IllegalStateException(operation + " runs in a transaction that does not hold a connection of "
+					+ "the captured DataSource (another transaction manager or DataSource?): use the transaction "
+					+ "manager of the DataSource whose database pgcdc captures.");
+		}
+		if (TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+			throw new IllegalStateException(operation + " runs in a read-only transaction; remove readOnly = true "
+					+ "from the @Transactional method that writes the event");
+		}
+	}
+
+}
