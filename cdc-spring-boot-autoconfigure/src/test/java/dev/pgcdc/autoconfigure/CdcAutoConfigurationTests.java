@@ -71,7 +71,7 @@ class CdcAutoConfigurationTests {
 			ReplicationSettings settings = context.getBean(ReplicationSettings.class);
 			assertThat(settings.connection().url()).isEqualTo(database.jdbcUrl());
 			assertThat(settings.connection().username()).isEqualTo("postgres");
-			assertThat(settings.tables()).containsExactly("orders");
+			assertThat(settings.tables()).containsExactly("orders", "public.cdc_outbox");
 			assertThat(settings.statusInterval()).isEqualTo(Duration.ofSeconds(1));
 			await().atMost(Duration.ofSeconds(20))
 				.until(() -> context.getBean(ReplicationEngine.class).state() == EngineState.STREAMING);

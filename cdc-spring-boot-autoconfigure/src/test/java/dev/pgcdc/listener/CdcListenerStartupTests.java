@@ -74,7 +74,7 @@ class CdcListenerStartupTests {
 
 	@Test
 	void duplicateIds() {
-		assertFails(DuplicateIds.class, "orders", "Two @CdcListener methods have the id 'same'");
+		assertFails(DuplicateIds.class, "orders", "Two listener methods have the id 'same'");
 	}
 
 	@Test

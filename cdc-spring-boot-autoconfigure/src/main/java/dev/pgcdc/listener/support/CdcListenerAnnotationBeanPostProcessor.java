@@ -67,7 +67,7 @@ public class CdcListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 		catch (NoSuchBeanDefinitionException ex) {
 			throw new IllegalStateException("@OutboxListener " + ListenerEndpointFactory.describe(bean, method)
 					+ " needs the outbox, which is off: it needs Jackson on the class path (spring-boot-starter-json "
-					+ "or -web), the application's DataSource, and cdc.outbox.enabled=true", ex);
+					+ "or -web), the application's DataSource, and cdc.outbox.enabled=true");
 		}
 	}
 
