@@ -40,11 +40,7 @@ public class CustomerService {
 	}
 
 	public Customer find(long id) {
-		return this.jdbc.sql("SELECT * FROM customers WHERE id = ?")
-			.param(id)
-			.query(Customer.class)
-			.optional()
-			.orElseThrow(() -> ShopException.notFound("Customer", id));
+		return Rows.byId(this.jdbc, "customers", Customer.class, id);
 	}
 
 	public List<Customer> latest(int limit) {

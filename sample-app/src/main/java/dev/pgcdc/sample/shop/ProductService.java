@@ -57,11 +57,7 @@ public class ProductService {
 	}
 
 	public Product find(long id) {
-		return this.jdbc.sql("SELECT * FROM products WHERE id = ?")
-			.param(id)
-			.query(Product.class)
-			.optional()
-			.orElseThrow(() -> ShopException.notFound("Product", id));
+		return Rows.byId(this.jdbc, "products", Product.class, id);
 	}
 
 	public List<Product> all() {
