@@ -23,7 +23,9 @@ import org.springframework.stereotype.Component;
 /**
  * Keeps changes flowing for the demo, through the same services as the REST API: now and then a new
  * customer, an order of one to three products, payment and shipping of earlier orders, restocking and
- * price changes. On by default in the embedded mode ({@code shop.traffic.enabled}, set by
+ * price changes. It works only on the first {@value #CATALOGUE} products (the ones {@code schema.sql}
+ * adds) and never takes one off sale: products created and changed through the API stay as the API
+ * left them, and the README's examples always find the products they order. On by default in the embedded mode ({@code shop.traffic.enabled}, set by
  * {@link EmbeddedPostgresEnvironment}), off against a real database unless enabled; the pace is
  * {@code shop.traffic.interval}.
  *
@@ -32,6 +34,8 @@ import org.springframework.stereotype.Component;
 @Component
 @ConditionalOnBooleanProperty("shop.traffic.enabled")
 public class ShopTraffic {
+
+	static final int CATALOGUE = 6;
 
 	private final CustomerService customers;
 
@@ -54,7 +58,7 @@ public class ShopTraffic {
 			this.customers.create(new NewCustomer("Customer " + n, "c" + n + "." + System.nanoTime() + "@example.com"));
 			latest = this.customers.latest(20);
 		}
-		List<Product> catalogue = this.products.all();
+		List<Product> catalogue = this.products.all().stream().limit(CATALOGUE).toList();
 		try {
 			placeOrder(random, latest.get(random.nextInt(latest.size())), catalogue);
 		}
@@ -98,7 +102,7 @@ public class ShopTraffic {
 			BigDecimal price = product.price()
 				.multiply(BigDecimal.valueOf(random.nextDouble(0.9, 1.1)))
 				.setScale(2, RoundingMode.HALF_UP);
-			this.products.change(product.id(), new ProductChange(price, null, !product.active() || random.nextInt(4) > 0));
+			this.products.change(product.id(), new ProductChange(price, null, null));
 		}
 	}
 
