@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS audit_log (
     UNIQUE (change_lsn, table_name, row_id)
 );
 
+-- Written by the order.placed @OutboxListener; the outbox (cdc_outbox) and inbox (cdc_inbox) tables are
+-- created by pgcdc.
+CREATE TABLE IF NOT EXISTS order_confirmation (
+    event_id     uuid PRIMARY KEY,
+    order_id     bigint NOT NULL,
+    customer_id  bigint NOT NULL,
+    total        numeric(12, 2) NOT NULL,
+    confirmed_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- A small catalogue, added once.
 INSERT INTO products (name, price, stock, active)
 SELECT name, price, 100, true

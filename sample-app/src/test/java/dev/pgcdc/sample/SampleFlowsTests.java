@@ -84,6 +84,21 @@ class SampleFlowsTests {
 	}
 
 	@Test
+	void placedOrderIsConfirmedOnceFromItsOutboxEvent() {
+		long customer = id(this.shop.newCustomer("Grace Hopper"));
+		Map<String, Object> product = this.shop.post("/products",
+				Map.of("name", "Cups " + System.nanoTime(), "price", 8.00, "stock", 10));
+		Map<String, Object> order = this.shop.post("/orders",
+				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 2))));
+		await().atMost(WAL)
+			.untilAsserted(() -> assertThat(this.shop.list("/confirmations?limit=200"))
+				.filteredOn((confirmation) -> ((Number) confirmation.get("orderId")).longValue() == id(order))
+				.singleElement()
+				.satisfies((confirmation) -> assertThat(confirmation).containsEntry("total", 16.0)
+					.containsEntry("customerId", (int) customer)));
+	}
+
+	@Test
 	void refusedOrderChangesNothing() {
 		long customer = id(this.shop.newCustomer("Barbara Liskov"));
 		Map<String, Object> product = this.shop.post("/products",
@@ -141,7 +156,7 @@ class SampleFlowsTests {
 			.untilAsserted(() -> assertThat(this.shop.get("/actuator/cdc").get("listeners"))
 				.asInstanceOf(InstanceOfAssertFactories.list(Map.class))
 				.extracting((listener) -> listener.get("id"))
-				.contains("welcome-mail", "audit-log"));
+				.contains("welcome-mail", "audit-log", "order-confirmation"));
 	}
 
 	private List<Map<String, Object>> audited(String table, Long rowId) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import dev.pgcdc.outbox.Outbox;
 import dev.pgcdc.sample.shop.ShopRequests.Line;
 import dev.pgcdc.sample.shop.ShopRequests.NewOrder;
 
@@ -18,10 +19,11 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Places orders and moves them along ({@code NEW}, {@code PAID}, {@code SHIPPED}).
  *
- * <p>Placing an order is one transaction: the order, its items and the stock of every product commit
- * together or not at all. Whatever must happen because an order was placed (a confirmation, an
- * integration event) is not done here but by consumers of the committed change, so it cannot happen for an
- * order that rolled back, nor be lost for one that committed.
+ * <p>Placing an order is one transaction: the order, its items, the stock of every product and the
+ * {@code order.placed} outbox event commit together or not at all. Whatever must happen because an order
+ * was placed (a confirmation, an integration event) is not done here but by the event's
+ * {@code @OutboxListener}, so it cannot happen for an order that rolled back, nor be lost for one that
+ * committed.
  *
  * @author pgcdc
  */
@@ -30,8 +32,11 @@ public class OrderService {
 
 	private final JdbcClient jdbc;
 
-	public OrderService(JdbcClient jdbc) {
+	private final Outbox outbox;
+
+	public OrderService(JdbcClient jdbc, Outbox outbox) {
 		this.jdbc = jdbc;
+		this.outbox = outbox;
 	}
 
 	/**
@@ -78,6 +83,7 @@ public class OrderService {
 				.update();
 		}
 		Order placed = find(orderId);
+		this.outbox.publish("order", String.valueOf(placed.id()), "order.placed", placed);
 		return placed;
 	}
 
