@@ -34,7 +34,11 @@ public final class W1Benchmark {
 	private W1Benchmark() {
 	}
 
-	public static void main(String[] args) {
+	public static void main(String[] args) throws Exception {
+		if (args.length > 0 && args[0].equals("outbox")) {
+			OutboxBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+			return;
+		}
 		Locale.setDefault(Locale.ROOT);
 		Options options;
 		try {
