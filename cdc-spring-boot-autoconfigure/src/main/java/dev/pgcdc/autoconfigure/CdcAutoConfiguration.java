@@ -34,7 +34,6 @@ import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
-import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -42,7 +41,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -72,9 +70,9 @@ public final class CdcAutoConfiguration {
 	@ConditionalOnMissingBean
 	ReplicationSettings cdcReplicationSettings(CdcProperties properties,
 			ObjectProvider<JdbcConnectionDetails> connectionDetails, ObjectProvider<DataSourceProperties> dataSource,
-			ObjectProvider<OutboxSchema> outboxSchema) {
+			ObjectProvider<OutboxCodec> outboxCodec) {
 		boolean outboxTable = properties.getOutbox().getMode() == OutboxMode.TABLE
-				&& outboxSchema.getIfAvailable() != null;
+				&& outboxCodec.getIfAvailable() != null;
 		return ReplicationSettingsFactory.create(properties, connectionDetails.getIfAvailable(),
 				dataSource.getIfAvailable(), outboxTable);
 	}
@@ -139,7 +137,7 @@ public final class CdcAutoConfiguration {
 							retry.getMaxInterval()),
 					properties.getListener().getFailurePolicy(), errorHandler::getIfAvailable,
 					deadLetters::getIfAvailable, captured(settings, dataSource, connectionDetails),
-					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()), settings::isOptIn);
+					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()), settings.optInMatcher());
 		}
 
 		/** The application's DataSource when it points at the captured database, else a plain one. */
@@ -167,9 +165,9 @@ public final class CdcAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		OutboxCodec cdcOutboxCodec(CdcProperties properties, ObjectProvider<ObjectMapper> mapper) {
+		OutboxCodec cdcOutboxCodec(CdcProperties properties, ObjectProvider<JsonMapper> mapper) {
 			ListenerPropertiesValidator.validate(properties.getOutbox());
-			return new OutboxCodec(mapper.getIfUnique(() -> JsonMapper.builder().build()),
+			return new OutboxCodec(mapper.getIfAvailable(() -> JsonMapper.builder().build()),
 					TableId.parse(properties.getOutbox().getTable()));
 		}
 
@@ -177,14 +175,8 @@ public final class CdcAutoConfiguration {
 		@ConditionalOnMissingBean
 		OutboxSchema cdcOutboxSchema(CdcProperties properties, DataSource dataSource, OutboxCodec codec) {
 			CdcProperties.Outbox outbox = properties.getOutbox();
-			OutboxSchema schema = new OutboxSchema(dataSource, codec.table(), TableId.parse(outbox.getInboxTable()));
-			if (outbox.getMode() == OutboxMode.TABLE) {
-				schema.initializeOutbox(outbox.isInitializeSchema());
-			}
-			if (outbox.isInitializeSchema()) {
-				schema.initializeInbox();
-			}
-			return schema;
+			return new OutboxSchema(dataSource, codec.table(), TableId.parse(outbox.getInboxTable()),
+					outbox.getMode() == OutboxMode.TABLE, outbox.isInitializeSchema());
 		}
 
 		@Bean
@@ -219,12 +211,12 @@ public final class CdcAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		@ConditionalOnProperty(name = "cdc.outbox.mode", havingValue = "table", matchIfMissing = true)
 		OutboxPruner cdcOutboxPruner(CdcProperties properties, DataSource dataSource, OutboxSchema schema,
 				OutboxCodec codec) {
 			CdcProperties.Outbox outbox = properties.getOutbox();
-			return new OutboxPruner(dataSource, schema, codec.table(), TableId.parse(outbox.getInboxTable()),
-					outbox.getRetention(), outbox.getPruneInterval(), outbox.getPruneBatchSize());
+			return new OutboxPruner(dataSource, schema, (outbox.getMode() == OutboxMode.TABLE) ? codec.table() : null,
+					TableId.parse(outbox.getInboxTable()), outbox.getRetention(), outbox.getPruneInterval(),
+					outbox.getPruneBatchSize());
 		}
 
 	}
@@ -237,7 +229,7 @@ public final class CdcAutoConfiguration {
 		@ConditionalOnMissingBean
 		ApplicationEventPublishingConsumer cdcApplicationEventPublishingConsumer(ApplicationContext context,
 				ReplicationSettings settings, ObjectProvider<OutboxCodec> outbox) {
-			return new ApplicationEventPublishingConsumer(context, settings::isOptIn, outbox.getIfAvailable());
+			return new ApplicationEventPublishingConsumer(context, settings.optInMatcher(), outbox.getIfAvailable());
 		}
 
 	}

@@ -56,7 +56,7 @@ public final class JdbcOutbox implements Outbox {
 		Assert.isTrue(StringUtils.hasText(eventType), "eventType must not be empty");
 		TransactionRequirement.check(this.dataSource, "Outbox.publish");
 		UUID id = UUID.randomUUID();
-		// PostgreSQL keeps microseconds: the event returned here equals the one read back
+		// PostgreSQL keeps microseconds: createdAt() here equals createdAt() of the event read back
 		Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
 		String json;
 		if (this.mode == OutboxMode.TABLE) {

@@ -15,7 +15,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Deletes outbox rows and inbox records older than the retention, in small batches, on a schedule.
+ * Deletes outbox rows (table mode) and inbox records older than the retention, in small batches, on a
+ * schedule.
  *
  * <p>Pruning never affects delivery: the slot reads events from the WAL, not from the table, so a row can
  * be deleted whether or not it was delivered. Each batch commits on its own so that pruning holds no long
@@ -27,7 +28,7 @@ public final class OutboxPruner implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(OutboxPruner.class);
 
-	private final JdbcTemplate jdbc;
+	private final AutoCommitJdbc jdbc;
 
 	private final TableId outboxTable;
 
@@ -47,7 +48,7 @@ public final class OutboxPruner implements SmartLifecycle {
 	 * Create a pruner.
 	 * @param dataSource the captured database
 	 * @param schema tells whether the inbox table exists
-	 * @param outboxTable the outbox table
+	 * @param outboxTable the outbox table, {@code null} in message mode (only the inbox is pruned)
 	 * @param inboxTable the inbox table
 	 * @param retention how long rows are kept
 	 * @param interval how often to prune
@@ -55,7 +56,7 @@ public final class OutboxPruner implements SmartLifecycle {
 	 */
 	public OutboxPruner(DataSource dataSource, OutboxSchema schema, TableId outboxTable, TableId inboxTable,
 			Duration retention, Duration interval, int batchSize) {
-		this.jdbc = new JdbcTemplate(dataSource);
+		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.schema = schema;
 		this.outboxTable = outboxTable;
 		this.inboxTable = inboxTable;
@@ -72,7 +73,7 @@ public final class OutboxPruner implements SmartLifecycle {
 		if (this.retention.isZero()) {
 			return 0;
 		}
-		long outbox = prune(this.outboxTable, "created_at", "id");
+		long outbox = (this.outboxTable != null) ? prune(this.outboxTable, "created_at", "id") : 0;
 		if (this.schema.inboxExists()) {
 			prune(this.inboxTable, "processed_at", "ctid");
 		}
@@ -87,7 +88,7 @@ public final class OutboxPruner implements SmartLifecycle {
 		long total = 0;
 		int deleted;
 		do {
-			deleted = this.jdbc.update(sql, seconds, this.batchSize);
+			deleted = this.jdbc.run((JdbcTemplate jdbc) -> jdbc.update(sql, seconds, this.batchSize));
 			total += deleted;
 		}
 		while (deleted == this.batchSize);
@@ -105,7 +106,10 @@ public final class OutboxPruner implements SmartLifecycle {
 			return thread;
 		});
 		long period = this.interval.toMillis();
-		executor.scheduleWithFixedDelay(this::pruneQuietly, period, period, TimeUnit.MILLISECONDS);
+		// soon after start, so that applications restarted more often than the interval still prune; the
+		// jitter keeps instances started together apart
+		long first = Math.min(period, 60_000) + java.util.concurrent.ThreadLocalRandom.current().nextLong(10_000);
+		executor.scheduleWithFixedDelay(this::pruneQuietly, first, period, TimeUnit.MILLISECONDS);
 		this.scheduler = executor;
 	}
 
@@ -117,8 +121,7 @@ public final class OutboxPruner implements SmartLifecycle {
 			}
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not prune the outbox table " + this.outboxTable + " (retried in " + this.interval + "): "
-					+ ex.getMessage());
+			logger.warn("Could not prune the outbox (retried in " + this.interval + "): " + ex.getMessage());
 		}
 	}
 

@@ -7,51 +7,91 @@ import javax.sql.DataSource;
 
 import dev.pgcdc.event.TableId;
 
+import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Creates or checks the outbox and inbox tables on start.
+ * Creates or checks the outbox and inbox tables when the application starts, before the engine and the
+ * listeners.
  *
  * <p>Created with the columns of Debezium's outbox event router ({@code id}, {@code aggregatetype},
- * {@code aggregateid}, {@code type}, {@code payload}) plus {@code created_at}, so that an existing Debezium
- * outbox table works as it is and a pgcdc table works with Debezium.
+ * {@code aggregateid}, {@code type}, {@code payload}) plus {@code created_at}. Runs as a lifecycle step
+ * rather than at bean creation, so that schema migrations (Flyway, Liquibase, {@code spring.sql.init}),
+ * which run while beans are created, come first.
  *
  * @author pgcdc
  */
-public final class OutboxSchema {
+public final class OutboxSchema implements SmartLifecycle {
 
 	private static final List<String> REQUIRED_COLUMNS = List.of("id", "aggregatetype", "aggregateid", "type",
-			"payload");
+			"payload", "created_at");
 
-	private final JdbcTemplate jdbc;
+	private final AutoCommitJdbc jdbc;
 
 	private final TableId outboxTable;
 
 	private final TableId inboxTable;
+
+	private final boolean tableMode;
+
+	private final boolean create;
+
+	private volatile boolean running;
 
 	/**
 	 * Create a schema helper.
 	 * @param dataSource the captured database
 	 * @param outboxTable the outbox table
 	 * @param inboxTable the inbox table
+	 * @param tableMode whether events are written to the outbox table
+	 * @param create whether to create missing tables
 	 */
-	public OutboxSchema(DataSource dataSource, TableId outboxTable, TableId inboxTable) {
-		this.jdbc = new JdbcTemplate(dataSource);
+	public OutboxSchema(DataSource dataSource, TableId outboxTable, TableId inboxTable, boolean tableMode,
+			boolean create) {
+		this.jdbc = new AutoCommitJdbc(dataSource);
 		this.outboxTable = outboxTable;
 		this.inboxTable = inboxTable;
+		this.tableMode = tableMode;
+		this.create = create;
+	}
+
+	@Override
+	public void start() {
+		if (this.tableMode) {
+			initializeOutbox();
+		}
+		if (this.create) {
+			initializeInbox();
+		}
+		this.running = true;
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// before the listener registry (DEFAULT_PHASE - 200) and the engine (DEFAULT_PHASE - 100)
+		return DEFAULT_PHASE - 300;
 	}
 
 	/**
 	 * Create the outbox table if asked to and check that it has the outbox columns.
-	 * @param create whether to create a missing table
 	 * @throws IllegalStateException if the table is missing or lacks columns, naming the fix
 	 */
-	public void initializeOutbox(boolean create) {
+	void initializeOutbox() {
 		String table = JdbcOutbox.qualified(this.outboxTable);
 		List<String> columns = columns(this.outboxTable);
 		// checked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the table exists
-		if (create && columns.isEmpty()) {
+		if (this.create && columns.isEmpty()) {
 			create(this.outboxTable, "CREATE TABLE IF NOT EXISTS " + table + " (id uuid PRIMARY KEY, "
 					+ "aggregatetype text NOT NULL, aggregateid text NOT NULL, type text NOT NULL, payload jsonb, "
 					+ "created_at timestamptz NOT NULL DEFAULT now())", "CREATE INDEX IF NOT EXISTS "
@@ -66,33 +106,21 @@ public final class OutboxSchema {
 		missing.removeAll(columns);
 		if (!missing.isEmpty()) {
 			throw new IllegalStateException("The outbox table " + this.outboxTable + " lacks the columns " + missing
-					+ "; it needs id (uuid), aggregatetype, aggregateid, type and payload (jsonb), see docs/outbox.md, "
-					+ "or point cdc.outbox.table at another table");
+					+ "; it needs id (uuid), aggregatetype, aggregateid, type, payload (jsonb) and created_at "
+					+ "(timestamptz), see docs/outbox.md, or point cdc.outbox.table at another table");
 		}
 	}
 
 	/**
 	 * Create the inbox table when it is missing.
 	 */
-	public void initializeInbox() {
+	void initializeInbox() {
 		if (!inboxExists()) {
-			create(this.inboxTable, "CREATE TABLE IF NOT EXISTS " + JdbcOutbox.qualified(this.inboxTable)
-					+ " (consumer text NOT NULL, event_id uuid NOT NULL, "
-					+ "processed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer, event_id))");
-		}
-	}
-
-	private void create(TableId table, String... statements) {
-		try {
-			for (String statement : statements) {
-				this.jdbc.execute(statement);
-			}
-		}
-		catch (DataAccessException ex) {
-			throw new IllegalStateException("Could not create " + table + " for the outbox: "
-					+ ex.getMostSpecificCause().getMessage() + ". Create it as its owner (DDL in docs/outbox.md) and "
-					+ "set cdc.outbox.initialize-schema=false, or set cdc.outbox.enabled=false if you do not use the "
-					+ "outbox", ex);
+			String table = JdbcOutbox.qualified(this.inboxTable);
+			create(this.inboxTable, "CREATE TABLE IF NOT EXISTS " + table + " (consumer text NOT NULL, "
+					+ "event_id uuid NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(), "
+					+ "PRIMARY KEY (consumer, event_id))", "CREATE INDEX IF NOT EXISTS "
+							+ quote(this.inboxTable.name() + "_processed_at") + " ON " + table + " (processed_at)");
 		}
 	}
 
@@ -104,10 +132,32 @@ public final class OutboxSchema {
 		return !columns(this.inboxTable).isEmpty();
 	}
 
+	private void create(TableId table, String... statements) {
+		try {
+			this.jdbc.run((jdbc) -> {
+				for (String statement : statements) {
+					jdbc.execute(statement);
+				}
+				return null;
+			});
+		}
+		catch (DataAccessException ex) {
+			// two instances starting together: IF NOT EXISTS does not stop the loser from failing
+			if (!columns(table).isEmpty()) {
+				return;
+			}
+			throw new IllegalStateException("Could not create " + table + " for the outbox: "
+					+ ex.getMostSpecificCause().getMessage() + ". Create it as its owner (DDL in docs/outbox.md) and "
+					+ "set cdc.outbox.initialize-schema=false, or set cdc.outbox.enabled=false if you do not use the "
+					+ "outbox", ex);
+		}
+	}
+
 	private List<String> columns(TableId table) {
-		return this.jdbc.queryForList("SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-				+ "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? "
-				+ "AND a.attnum > 0 AND NOT a.attisdropped", String.class, table.schema(), table.name());
+		return this.jdbc.run((JdbcTemplate jdbc) -> jdbc.queryForList("SELECT a.attname FROM pg_attribute a "
+				+ "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+				+ "WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped", String.class,
+				table.schema(), table.name()));
 	}
 
 	private static String quote(String identifier) {

@@ -2,6 +2,7 @@ package dev.pgcdc.outbox;
 
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -24,7 +25,10 @@ final class TransactionRequirement {
 					+ "Without one, an event could be published for a change that rolls back, or lost for one that "
 					+ "commits.");
 		}
-		if (TransactionSynchronizationManager.getResource(dataSource) == null) {
+		// a TransactionAwareDataSourceProxy bean: the transaction manager binds the connection to its target
+		DataSource key = (dataSource instanceof TransactionAwareDataSourceProxy proxy && proxy.getTargetDataSource() != null)
+				? proxy.getTargetDataSource() : dataSource;
+		if (TransactionSynchronizationManager.getResource(key) == null) {
 			throw new IllegalStateException(operation + " runs in a transaction that does not hold a connection of "
 					+ "the captured DataSource (another transaction manager or DataSource?): use the transaction "
 					+ "manager of the DataSource whose database pgcdc captures.");

@@ -54,7 +54,15 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 	 * @return whether the table is opt-in only
 	 */
 	public boolean isOptIn(dev.pgcdc.event.TableId table) {
-		return new InternalTables(this.optInTables).test(table);
+		return optInMatcher().test(table);
+	}
+
+	/**
+	 * Return a matcher of the opt-in tables, to keep rather than calling {@link #isOptIn} per event.
+	 * @return the matcher
+	 */
+	public java.util.function.Predicate<dev.pgcdc.event.TableId> optInMatcher() {
+		return new InternalTables(this.optInTables);
 	}
 
 	/**

@@ -76,7 +76,10 @@ class CdcListenerIntegrationTests {
 					"INSERT INTO orders VALUES (11, 'PAID', 7.00, 1)", "DELETE FROM orders WHERE id = 10",
 					"DELETE FROM orders WHERE id = 11", "DELETE FROM customers");
 			FilteringListeners listeners = context.getBean(FilteringListeners.class);
-			await().atMost(Duration.ofSeconds(20)).until(() -> listeners.everything.size() == 7);
+			// each listener runs on its own thread: wait for all of them
+			await().atMost(Duration.ofSeconds(20)).until(() -> listeners.everything.size() == 7
+					&& listeners.orders.size() == 5 && listeners.customerInserts.size() == 1
+					&& listeners.paid.size() == 2 && listeners.deletes.size() == 3 && listeners.mapped.size() == 5);
 			assertThat(listeners.orders).extracting(ChangeEvent::operation)
 				.containsExactly(Operation.INSERT, Operation.UPDATE, Operation.INSERT, Operation.DELETE, Operation.DELETE);
 			assertThat(listeners.customerInserts).extracting(Customer::email).containsExactly("a@example.com");

@@ -34,6 +34,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -225,6 +226,31 @@ abstract class AbstractOutboxIntegrationTests {
 			listeners.fixed = true;
 			deadLetters.replay(letter.id());
 			assertThat(listeners.picky).contains(ids.get(3));
+		});
+	}
+
+	@Test
+	void messagesOfEitherModeArriveAndAnUnreadableOneIsDeadLetteredWithoutStoppingTheStream() {
+		withSlot("foreign").withUserConfiguration(Recorder.class).run((context) -> {
+			awaitStreaming(context);
+			OutboxCodec codec = context.getBean(OutboxCodec.class);
+			UUID foreign = UUID.randomUUID();
+			String content = codec.messageContent(foreign, "order", "9", "order.placed", Map.of("n", 9),
+					java.time.Instant.now());
+			JdbcTemplate jdbc = new JdbcTemplate(context.getBean(javax.sql.DataSource.class));
+			// written as message mode writes, whatever this instance's mode (a rolling deploy), then garbage
+			jdbc.queryForObject("SELECT pg_logical_emit_message(true, 'pgcdc-outbox', ?)", String.class, content);
+			jdbc.queryForObject("SELECT pg_logical_emit_message(true, 'pgcdc-outbox', 'not an event')", String.class);
+			UUID after = inTransaction(context,
+					() -> context.getBean(Outbox.class).publish("order", "10", "order.placed", "{}").id());
+			Recorder recorder = context.getBean(Recorder.class);
+			await().atMost(WAIT).until(() -> recorder.ids().contains(after));
+			assertThat(recorder.ids()).containsExactly(foreign, after);
+			assertThat(recorder.applicationEvents).extracting(OutboxEvent::id).containsExactly(foreign, after);
+			DeadLetters deadLetters = context.getBean(DeadLetters.class);
+			await().atMost(WAIT).until(() -> deadLetters.pending(10).size() == 1);
+			assertThat(deadLetters.pending(10).get(0).exception()).contains("is not an outbox event");
+			assertThat(context.getBean(ReplicationEngine.class).state()).isEqualTo(EngineState.STREAMING);
 		});
 	}
 

@@ -140,7 +140,7 @@ class OutboxAutoConfigurationTests {
 		withSlot("ob_wrong")
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
-				.hasMessageContaining("lacks the columns [aggregatetype, aggregateid, type]"));
+				.hasMessageContaining("lacks the columns [aggregatetype, aggregateid, type, created_at]"));
 	}
 
 	@Test

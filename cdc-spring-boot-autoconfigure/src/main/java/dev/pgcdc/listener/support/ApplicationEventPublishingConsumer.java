@@ -9,6 +9,9 @@ import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.outbox.Outbox;
 import dev.pgcdc.outbox.OutboxCodec;
+import dev.pgcdc.outbox.OutboxEvent;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import dev.pgcdc.replication.ChangeConsumer;
 
 import org.springframework.context.ApplicationContext;
@@ -31,6 +34,8 @@ import org.springframework.core.ResolvableType;
  * @author pgcdc
  */
 public class ApplicationEventPublishingConsumer implements ChangeConsumer {
+
+	private static final Log logger = LogFactory.getLog(ApplicationEventPublishingConsumer.class);
 
 	private static final ResolvableType TRANSACTION_EVENT = ResolvableType
 		.forClassWithGenerics(PayloadApplicationEvent.class, TransactionEvent.class);
@@ -68,7 +73,7 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 	public void onChange(ChangeEvent event) {
 		if (this.optInTables.test(event.table())) {
 			if (this.outbox != null && this.outbox.isOutbox(event)) {
-				this.context.publishEvent(this.outbox.read(event));
+				publishOutboxEvent(() -> this.outbox.read(event));
 			}
 			return;
 		}
@@ -93,11 +98,27 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 	public void onMessage(LogicalMessage message) {
 		if (Outbox.MESSAGE_PREFIX.equals(message.prefix())) {
 			if (this.outbox != null && this.outbox.isOutbox(message)) {
-				this.context.publishEvent(this.outbox.read(message));
+				publishOutboxEvent(() -> this.outbox.read(message));
 			}
 			return;
 		}
 		this.context.publishEvent(message);
+	}
+
+	/**
+	 * An outbox row or message that cannot be read (written by hand, or by another version) is logged and
+	 * skipped here rather than stopping the stream; the @OutboxListener containers dead-letter it.
+	 */
+	private void publishOutboxEvent(java.util.function.Supplier<OutboxEvent> reader) {
+		OutboxEvent event;
+		try {
+			event = reader.get();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Not publishing an unreadable outbox event as an application event: " + ex.getMessage());
+			return;
+		}
+		this.context.publishEvent(event);
 	}
 
 	@Override

@@ -262,6 +262,10 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		Map<TableId, List<String>> listenersByTable = new LinkedHashMap<>();
 		for (ListenerEndpoint endpoint : this.endpoints.values()) {
 			for (TableId table : endpoint.tables()) {
+				if (this.optInTables.test(table)) {
+					// the outbox table: created and checked by the outbox, absent in message mode
+					continue;
+				}
 				listenersByTable.computeIfAbsent(table, (key) -> new ArrayList<>()).add(endpoint.id());
 			}
 		}

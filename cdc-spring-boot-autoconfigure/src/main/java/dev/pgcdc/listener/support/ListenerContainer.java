@@ -291,6 +291,9 @@ public final class ListenerContainer {
 				}
 			}
 			catch (InterruptedException ex) {
+				// the engine is stopping and gave up waiting: this batch is dropped, so the worker must not
+				// report anything after it as completed
+				this.halted = true;
 				Thread.currentThread().interrupt();
 			}
 		}

@@ -34,8 +34,6 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 
 	private final OutboxCodec codec;
 
-	private final boolean messages;
-
 	private final Set<String> eventTypes;
 
 	private final Set<String> aggregateTypes;
@@ -48,10 +46,9 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 
 	private final String description;
 
-	private OutboxListenerAdapter(OutboxCodec codec, boolean messages, Set<String> eventTypes,
+	private OutboxListenerAdapter(OutboxCodec codec, Set<String> eventTypes,
 			Set<String> aggregateTypes, MethodHandle handle, Type payloadType, boolean withEvent, String description) {
 		this.codec = codec;
-		this.messages = messages;
 		this.eventTypes = Set.copyOf(eventTypes);
 		this.aggregateTypes = Set.copyOf(aggregateTypes);
 		this.handle = handle;
@@ -66,14 +63,13 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 	 * @param method the annotated method
 	 * @param description how to name the listener in messages
 	 * @param codec reads events and payloads
-	 * @param messages whether events arrive as logical messages (message mode) rather than rows
 	 * @param eventTypes the event types to receive, empty for all
 	 * @param aggregateTypes the aggregate types to receive, empty for all
 	 * @return the adapter
 	 * @throws IllegalStateException if the signature is not supported
 	 */
 	static OutboxListenerAdapter of(Object bean, Method method, String description, OutboxCodec codec,
-			boolean messages, Set<String> eventTypes, Set<String> aggregateTypes) {
+			Set<String> eventTypes, Set<String> aggregateTypes) {
 		Class<?> targetClass = AopProxyUtils.ultimateTargetClass(bean);
 		int count = method.getParameterCount();
 		Type payloadType = null;
@@ -101,7 +97,7 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 		MethodHandle handle = ListenerMethodAdapter.handle(bean, invocable, isStatic, description);
 		handle = handle.asType((count == 2) ? MethodType.methodType(void.class, Object.class, Object.class)
 				: MethodType.methodType(void.class, Object.class));
-		return new OutboxListenerAdapter(codec, messages, eventTypes, aggregateTypes, handle, payloadType, withEvent,
+		return new OutboxListenerAdapter(codec, eventTypes, aggregateTypes, handle, payloadType, withEvent,
 				description);
 	}
 
@@ -117,7 +113,8 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 		if (raw == ChangeEvent.class || raw == TransactionEvent.class || raw == LogicalMessage.class) {
 			throw unsupported(description, raw.getSimpleName() + " belongs to @CdcListener methods");
 		}
-		return type.getType();
+		// a type variable bound by the bean's class (on(T payload) in a generic base) reads as its binding
+		return (type.getType() instanceof java.lang.reflect.TypeVariable) ? raw : type.getType();
 	}
 
 	private static IllegalStateException unsupported(String description, String reason) {
@@ -135,9 +132,10 @@ public final class OutboxListenerAdapter implements ListenerInvoker {
 		return false;
 	}
 
+	/** Outbox messages, whatever the mode: see {@link OutboxListenerEndpointFactory}. */
 	@Override
 	public boolean wantsMessages() {
-		return this.messages;
+		return true;
 	}
 
 	@Override

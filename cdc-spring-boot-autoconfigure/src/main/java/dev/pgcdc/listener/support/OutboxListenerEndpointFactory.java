@@ -25,38 +25,35 @@ public final class OutboxListenerEndpointFactory {
 
 	private final OutboxCodec codec;
 
-	private final OutboxMode mode;
-
 	private final ListenerEndpointFactory defaults;
 
 	/**
 	 * Create a factory.
 	 * @param codec reads the events
-	 * @param mode where the events are written
+	 * @param mode where the events are written; listeners take both rows and messages either way
 	 * @param defaultRetry the retry settings of listeners that set none
 	 * @param defaultPolicy the failure policy of listeners that set none
 	 */
 	public OutboxListenerEndpointFactory(OutboxCodec codec, OutboxMode mode, RetrySpec defaultRetry,
 			dev.pgcdc.listener.FailurePolicy defaultPolicy) {
 		this.codec = codec;
-		this.mode = mode;
 		this.defaults = new ListenerEndpointFactory(defaultRetry, defaultPolicy);
 	}
 
 	ListenerEndpoint create(Object bean, Method method, OutboxListener annotation, String beanName) {
 		String description = ListenerEndpointFactory.describe(bean, method);
 		String id = StringUtils.hasText(annotation.id()) ? annotation.id() : beanName + "#" + method.getName();
-		boolean messages = this.mode == OutboxMode.MESSAGE;
-		OutboxListenerAdapter adapter = OutboxListenerAdapter.of(bean, method, description, this.codec, messages,
+		OutboxListenerAdapter adapter = OutboxListenerAdapter.of(bean, method, description, this.codec,
 				names(annotation.eventTypes(), "eventTypes", description),
 				names(annotation.aggregateTypes(), "aggregateTypes", description));
 		if (annotation.concurrency() < 1) {
 			throw new IllegalStateException("@OutboxListener " + description + " has concurrency "
 					+ annotation.concurrency() + "; use 1 or more");
 		}
-		return new ListenerEndpoint(id, adapter, messages ? Set.of() : Set.of(this.codec.table()),
-				EnumSet.of(Operation.INSERT), ListenerCondition.always(),
-				messages ? List.of(Outbox.MESSAGE_PREFIX) : List.of(), annotation.concurrency(),
+		// both sources, whatever the mode: events written before a mode change (or by instances still on
+		// the other mode during a rolling deploy) are still in the slot
+		return new ListenerEndpoint(id, adapter, Set.of(this.codec.table()), EnumSet.of(Operation.INSERT),
+				ListenerCondition.always(), List.of(Outbox.MESSAGE_PREFIX), annotation.concurrency(),
 				this.defaults.retry(annotation.maxAttempts(), "@OutboxListener " + description),
 				this.defaults.policy(annotation.failurePolicy(), "@OutboxListener " + description));
 	}
