@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.outbox.OutboxEvent;
 
 /**
  * A captured change as the live page shows it.
@@ -25,6 +26,14 @@ public record LiveChange(String table, String operation, Object id, Map<String, 
 		Map<String, Object> row = (event.row() != null) ? event.row().toMap() : null;
 		return new LiveChange(event.table().name(), event.operation().name(), (row != null) ? row.get("id") : null,
 				row, event.changedColumns(), event.lsn().toString(), event.commitTime());
+	}
+
+	static LiveChange of(OutboxEvent event) {
+		Map<String, Object> row = new java.util.LinkedHashMap<>();
+		row.put("event", event.eventType());
+		row.put("id", event.id().toString());
+		return new LiveChange("outbox: " + event.aggregateType(), "OUTBOX", event.aggregateId(), row, Set.of(),
+				event.lsn().toString(), event.createdAt());
 	}
 
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import dev.pgcdc.actuate.CdcEndpoint;
 import dev.pgcdc.actuate.CdcEndpoint.CdcDescriptor;
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.outbox.OutboxEvent;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.event.ContextClosedEvent;
@@ -80,7 +81,19 @@ public class LiveFeed {
 
 	@EventListener
 	public void on(ChangeEvent event) {
-		LiveChange change = LiveChange.of(event);
+		show(LiveChange.of(event));
+	}
+
+	/**
+	 * Outbox events (order.placed) are shown in the feed too, as the @OutboxListener receives them.
+	 * @param event the outbox event
+	 */
+	@EventListener
+	public void on(OutboxEvent event) {
+		show(LiveChange.of(event));
+	}
+
+	private void show(LiveChange change) {
 		synchronized (this.recent) {
 			this.recent.addLast(change);
 			if (this.recent.size() > RECENT) {
