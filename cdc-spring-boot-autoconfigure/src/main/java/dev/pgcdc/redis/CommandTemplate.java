@@ -331,7 +331,7 @@ final class CommandTemplate {
 			for (String column : (this.columns != null) ? this.columns : row.columns()) {
 				// an unchanged TOAST value was not sent: leaving the field alone keeps the stored value
 				if (row.contains(column) && !row.isUnchanged(column)) {
-					out.add(RedisValues.bytes(column));
+					out.add(RedisValues.name(column));
 					out.add(RedisValues.bytes(row.get(column)));
 				}
 			}

@@ -23,6 +23,8 @@ final class RedisValues {
 
 	private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+	private static final java.util.Map<String, byte[]> NAMES = new java.util.concurrent.ConcurrentHashMap<>();
+
 	private RedisValues() {
 	}
 
@@ -38,6 +40,15 @@ final class RedisValues {
 
 	static byte[] bytes(String text) {
 		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Return the bytes of a column name, encoded once: names repeat in every row of {@code {pairs:...}}.
+	 * @param column the column name
+	 * @return its UTF-8 bytes, shared: never modify them
+	 */
+	static byte[] name(String column) {
+		return NAMES.computeIfAbsent(column, RedisValues::bytes);
 	}
 
 	static String text(Object value) {

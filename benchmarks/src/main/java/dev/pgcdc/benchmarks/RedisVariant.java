@@ -1,0 +1,106 @@
+package dev.pgcdc.benchmarks;
+
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.pgcdc.benchmarks.app.FullPathApplication;
+import dev.pgcdc.redis.RedisSink;
+import dev.pgcdc.replication.ReplicationEngine;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import redis.embedded.RedisServer;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * W1 through the Redis command-template sink: the auto-configured application with the mapping
+ * {@code HSET w1:{id} {pairs:*}} and {@code SADD w1:ids {id}}, writing to a Redis server started for the run
+ * (no persistence). A row counts when Redis holds it: a poller follows {@code SCARD w1:ids}, so the time is
+ * that of rows applied to Redis, not of rows handed to the sink.
+ */
+final class RedisVariant {
+
+	private final BenchmarkDatabase database;
+
+	RedisVariant(BenchmarkDatabase database) {
+		this.database = database;
+	}
+
+	Result run(String slot, long rows, long timeoutMillis) throws Exception {
+		int port;
+		try (ServerSocket socket = new ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		RedisServer redis = RedisServer.newRedisServer().port(port).setting("save \"\"").setting("appendonly no").build();
+		redis.start();
+		try (RedisClient client = RedisClient.create("redis://localhost:" + port);
+				StatefulRedisConnection<String, String> connection = client.connect()) {
+			Measurement measurement = new Measurement(this.database, slot, rows);
+			Progress progress = measurement.progress();
+			Map<String, Object> properties = new LinkedHashMap<>();
+			properties.put("spring.main.banner-mode", "off");
+			properties.put("spring.main.log-startup-info", "false");
+			properties.put("spring.datasource.url", this.database.url());
+			properties.put("spring.datasource.username", this.database.user());
+			if (this.database.password() != null) {
+				properties.put("spring.datasource.password", this.database.password());
+			}
+			properties.put("spring.data.redis.port", port);
+			properties.put("cdc.slot.name", slot);
+			properties.put("cdc.slot.create", "false");
+			properties.put("cdc.publication.name", W1Workload.PUBLICATION);
+			properties.put("cdc.publication.tables", W1Workload.TABLE);
+			properties.put("cdc.application-events.enabled", "false");
+			properties.put("cdc.redis.mappings." + W1Workload.TABLE + ".insert[0]", "HSET w1:{id} {pairs:*}");
+			properties.put("cdc.redis.mappings." + W1Workload.TABLE + ".insert[1]", "SADD w1:ids {id}");
+			properties.put(FullPathApplication.LISTENER_PROPERTY, "none");
+			String note;
+			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FullPathApplication.class)
+				.web(WebApplicationType.NONE)
+				.registerShutdownHook(false)
+				.properties(properties)
+				.run()) {
+				ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+				RedisSink sink = context.getBean(RedisSink.class);
+				Thread poller = new Thread(() -> follow(connection, progress), "bench-redis-poller");
+				poller.setDaemon(true);
+				poller.start();
+				String problem = measurement.await(timeoutMillis, () -> engine.isRunning() ? null
+						: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
+				poller.interrupt();
+				double seconds = (progress.lastNanos() - progress.firstNanos()) / 1e9;
+				long commands = sink.statistics().commands();
+				note = (problem != null) ? problem
+						: String.format("%,.0f Redis commands/s (%,d commands, %,d MULTI/EXEC)",
+								(seconds > 0) ? commands / seconds : 0, commands, sink.statistics().transactions());
+			}
+			return measurement.result(Options.REDIS, note);
+		}
+		finally {
+			redis.stop();
+		}
+	}
+
+	/** Report rows as Redis comes to hold them. */
+	private static void follow(StatefulRedisConnection<String, String> connection, Progress progress) {
+		long seen = 0;
+		while (!Thread.currentThread().isInterrupted() && !progress.isComplete()) {
+			long held = connection.sync().scard("w1:ids");
+			for (; seen < held; seen++) {
+				progress.arrived();
+			}
+			if (held == seen) {
+				try {
+					Thread.sleep(2);
+				}
+				catch (InterruptedException ex) {
+					return;
+				}
+			}
+		}
+	}
+
+}
