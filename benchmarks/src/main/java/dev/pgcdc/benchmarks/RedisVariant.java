@@ -1,7 +1,6 @@
 package dev.pgcdc.benchmarks;
 
 import java.net.ServerSocket;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.pgcdc.benchmarks.app.FullPathApplication;
@@ -40,16 +39,8 @@ final class RedisVariant {
 				StatefulRedisConnection<String, String> connection = client.connect()) {
 			Measurement measurement = new Measurement(this.database, slot, rows);
 			Progress progress = measurement.progress();
-			Map<String, Object> properties = new LinkedHashMap<>();
-			properties.put("spring.main.banner-mode", "off");
-			properties.put("spring.main.log-startup-info", "false");
-			properties.put("spring.datasource.url", this.database.url());
-			properties.put("spring.datasource.username", this.database.user());
-			if (this.database.password() != null) {
-				properties.put("spring.datasource.password", this.database.password());
-			}
+			Map<String, Object> properties = FullPathVariant.applicationProperties(this.database, slot);
 			properties.put("spring.data.redis.port", port);
-			properties.put("cdc.slot.name", slot);
 			properties.put("cdc.slot.create", "false");
 			properties.put("cdc.publication.name", W1Workload.PUBLICATION);
 			properties.put("cdc.publication.tables", W1Workload.TABLE);

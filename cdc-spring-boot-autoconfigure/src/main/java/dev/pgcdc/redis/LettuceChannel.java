@@ -319,58 +319,11 @@ final class LettuceChannel implements AutoCloseable {
 
 	}
 
-	/**
-	 * The replies to MULTI and the queued commands of one transaction: {@code +OK}, then {@code +QUEUED}
-	 * or an error per command; only errors are kept.
-	 */
-	static final class QueuedReplies extends CommandOutput<byte[], byte[], Void> {
+	/** A reply whose values do not matter, only its errors: what the write path reads. */
+	private abstract static class ErrorsOnlyOutput<T> extends CommandOutput<byte[], byte[], T> {
 
-		private final List<String> errors = new ArrayList<>(0);
-
-		QueuedReplies() {
+		ErrorsOnlyOutput() {
 			super(ByteArrayCodec.INSTANCE, null);
-		}
-
-		@Override
-		public void set(ByteBuffer bytes) {
-		}
-
-		@Override
-		public void set(long integer) {
-		}
-
-		@Override
-		public void setError(ByteBuffer error) {
-			this.errors.add(StandardCharsets.UTF_8.decode(error).toString());
-		}
-
-		@Override
-		public void setError(String error) {
-			this.errors.add(error);
-		}
-
-		List<String> errors() {
-			return this.errors;
-		}
-
-	}
-
-	/** The reply to EXEC: per queued command nothing or its error, or the error of the whole block. */
-	private static final class ExecOutput extends CommandOutput<byte[], byte[], ExecReply> {
-
-		private final QueuedReplies queued;
-
-		private final List<ExecReply.Failure> failures = new ArrayList<>(0);
-
-		private String abort;
-
-		private boolean inArray;
-
-		private int index;
-
-		ExecOutput(QueuedReplies queued) {
-			super(ByteArrayCodec.INSTANCE, null);
-			this.queued = queued;
 		}
 
 		@Override
@@ -392,6 +345,44 @@ final class LettuceChannel implements AutoCloseable {
 		@Override
 		public void setError(ByteBuffer error) {
 			setError(StandardCharsets.UTF_8.decode(error).toString());
+		}
+
+	}
+
+	/**
+	 * The replies to MULTI and the queued commands of one transaction: {@code +OK}, then {@code +QUEUED}
+	 * or an error per command; only errors are kept.
+	 */
+	static final class QueuedReplies extends ErrorsOnlyOutput<Void> {
+
+		private final List<String> errors = new ArrayList<>(0);
+
+		@Override
+		public void setError(String error) {
+			this.errors.add(error);
+		}
+
+		List<String> errors() {
+			return this.errors;
+		}
+
+	}
+
+	/** The reply to EXEC: per queued command nothing or its error, or the error of the whole block. */
+	private static final class ExecOutput extends ErrorsOnlyOutput<ExecReply> {
+
+		private final QueuedReplies queued;
+
+		private final List<ExecReply.Failure> failures = new ArrayList<>(0);
+
+		private String abort;
+
+		private boolean inArray;
+
+		private int index;
+
+		ExecOutput(QueuedReplies queued) {
+			this.queued = queued;
 		}
 
 		@Override

@@ -10,7 +10,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.expression.Expression;
-import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
@@ -31,6 +30,9 @@ final class MappingCondition {
 	private static final Set<String> VARIABLES = Set.of("op", "after", "before");
 
 	private static final Object ROOT = new Object();
+
+	private static final String IDIOMS = "Conditions read #op, #after and #before, for example "
+			+ "\"#after['active'] == true\"";
 
 	private final Expression expression;
 
@@ -58,19 +60,8 @@ final class MappingCondition {
 		if (text == null || text.isBlank()) {
 			return null;
 		}
-		Expression parsed;
-		try {
-			parsed = RestrictedExpressions.parse(text);
-		}
-		catch (ParseException ex) {
-			throw new IllegalStateException(origin + ".condition does not parse: \"" + text + "\": " + ex.getMessage()
-					+ ". Conditions read #op, #after and #before, for example \"#after['active'] == true\"", ex);
-		}
-		String forbidden = RestrictedExpressions.findForbidden(parsed, text, VARIABLES);
-		if (forbidden != null) {
-			throw new IllegalStateException(origin + ".condition uses " + forbidden + ", which conditions cannot use: \""
-					+ text + "\". Conditions read #op, #after and #before, for example \"#after['active'] == true\"");
-		}
+		Expression parsed = RestrictedExpressions.parse(text, VARIABLES, true,
+				(problem, cause) -> new IllegalStateException(origin + ".condition " + problem + ". " + IDIOMS, cause));
 		return new MappingCondition(parsed, text, origin);
 	}
 

@@ -43,36 +43,42 @@ record TableColumns(TableId table, List<String> columns, List<String> keyColumns
 	static TableColumns load(DataSource dataSource, TableId table) {
 		try (Connection connection = dataSource.getConnection()) {
 			List<String> columns = new ArrayList<>();
-			boolean full = false;
-			try (PreparedStatement statement = connection.prepareStatement(COLUMNS)) {
-				statement.setString(1, table.schema());
-				statement.setString(2, table.name());
-				try (ResultSet rs = statement.executeQuery()) {
-					while (rs.next()) {
-						columns.add(rs.getString(1));
-						full = "f".equals(rs.getString(2));
-					}
-				}
-			}
+			boolean[] full = new boolean[1];
+			query(connection, COLUMNS, table, (rs) -> {
+				columns.add(rs.getString(1));
+				full[0] = "f".equals(rs.getString(2));
+			});
 			if (columns.isEmpty()) {
 				return null;
 			}
 			List<String> key = new ArrayList<>();
-			try (PreparedStatement statement = connection.prepareStatement(KEY)) {
-				statement.setString(1, table.schema());
-				statement.setString(2, table.name());
-				try (ResultSet rs = statement.executeQuery()) {
-					while (rs.next()) {
-						key.add(rs.getString(1));
-					}
-				}
-			}
-			return new TableColumns(table, List.copyOf(columns), List.copyOf(key), full);
+			query(connection, KEY, table, (rs) -> key.add(rs.getString(1)));
+			return new TableColumns(table, List.copyOf(columns), List.copyOf(key), full[0]);
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not read the columns of " + table + " to check its Redis mapping: "
 					+ ex.getMessage(), ex);
 		}
+	}
+
+	private static void query(Connection connection, String sql, TableId table, RowHandler handler) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, table.schema());
+			statement.setString(2, table.name());
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					handler.row(rs);
+				}
+			}
+		}
+	}
+
+	/** Takes one row of a catalog query. */
+	@FunctionalInterface
+	private interface RowHandler {
+
+		void row(ResultSet rs) throws SQLException;
+
 	}
 
 	/**

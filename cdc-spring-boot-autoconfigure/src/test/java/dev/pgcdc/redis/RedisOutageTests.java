@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import dev.pgcdc.event.Lsn;
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
@@ -53,9 +52,7 @@ class RedisOutageTests {
 		StreamSpec stream = new StreamSpec(List.of("products"), "cdc.{schema}.{table}", "native", 0, "compact");
 		RedisSink sink = RedisSinkFactory.create(sinkSettings, stream, RedisTestSupport.productMappings(), settings,
 				database.dataSource(), factory, null);
-		ReplicationEngine engine = new ReplicationEngine(settings, List.of(sink), (consumer, item, failure) -> {
-			throw failure;
-		}, ValueConverter.simple());
+		ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
 		sink.start();
 		engine.start();
 		try {

@@ -3,7 +3,6 @@ package dev.pgcdc.redis;
 import java.time.Duration;
 import java.util.List;
 
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
@@ -36,9 +35,7 @@ class RedisSinkIntegrationTests {
 				.withTables(List.of("products", "marker"));
 			RedisSink sink = RedisSinkFactory.create(RedisSinkSettings.defaults(), null,
 					RedisTestSupport.productMappings(), settings, database.dataSource(), factory, null);
-			ReplicationEngine engine = new ReplicationEngine(settings, List.of(sink), (consumer, item, failure) -> {
-				throw failure;
-			}, ValueConverter.simple());
+			ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
 			sink.start();
 			engine.start();
 			try {

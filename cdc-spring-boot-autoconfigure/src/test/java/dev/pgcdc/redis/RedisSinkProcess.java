@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import dev.pgcdc.event.Operation;
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
@@ -40,9 +39,7 @@ public final class RedisSinkProcess {
 		SimpleDriverDataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(), url, "postgres", "postgres");
 		RedisSink sink = RedisSinkFactory.create(RedisSinkSettings.defaults().withExactlyOnce(exactlyOnce), null,
 				List.of(counters()), settings, dataSource, factory, null);
-		ReplicationEngine engine = new ReplicationEngine(settings, List.of(sink), (consumer, item, failure) -> {
-			throw failure;
-		}, ValueConverter.simple());
+		ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
 		sink.start();
 		engine.start();
 		System.out.println("STREAMING");

@@ -3,7 +3,6 @@ package dev.pgcdc.redis;
 import java.time.Duration;
 import java.util.List;
 
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
@@ -40,9 +39,7 @@ class RedisSnapshotTests {
 			.build();
 		RedisSink sink = RedisSinkFactory.create(RedisSinkSettings.defaults().withExactlyOnce(true), null,
 				RedisTestSupport.productMappings(), settings, database.dataSource(), factory, null);
-		ReplicationEngine engine = new ReplicationEngine(settings, List.of(sink), (consumer, item, failure) -> {
-			throw failure;
-		}, ValueConverter.simple());
+		ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
 		try (StatefulRedisConnection<String, String> client = RedisTestSupport.client(port)) {
 			RedisCommands<String, String> redis = client.sync();
 			redis.flushall();

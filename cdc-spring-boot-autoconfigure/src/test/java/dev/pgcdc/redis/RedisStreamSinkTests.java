@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
@@ -53,9 +52,7 @@ class RedisStreamSinkTests {
 			// the recipe: create the group (and the stream) before the first entry, read with '>', acknowledge
 			redis.xgroupCreate(XReadArgs.StreamOffset.from("cdc.public.orders", "0"), "billing",
 					io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
-			ReplicationEngine engine = new ReplicationEngine(settings, sinks, (consumer, item, failure) -> {
-				throw failure;
-			}, ValueConverter.simple());
+			ReplicationEngine engine = RedisTestSupport.engine(settings, sinks);
 			sinks.forEach((sink) -> ((RedisSink) sink).start());
 			engine.start();
 			try {

@@ -15,7 +15,10 @@ import java.util.Random;
 import java.util.Set;
 
 import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.ConnectionSettings;
+import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import io.lettuce.core.RedisClient;
@@ -101,20 +104,12 @@ final class RedisTestSupport {
 					String category = (random.nextInt(10) == 0) ? null : "c" + random.nextInt(20);
 					if (!existing.contains(id)) {
 						insert.setInt(1, id);
-						insert.setString(2, name);
-						insert.setBigDecimal(3, price);
-						insert.setInt(4, stock);
-						insert.setBoolean(5, active);
-						insert.setString(6, category);
+						bind(insert, 2, name, price, stock, active, category);
 						insert.executeUpdate();
 						existing.add(id);
 					}
 					else if (random.nextInt(10) < 7) {
-						update.setString(1, name);
-						update.setBigDecimal(2, price);
-						update.setInt(3, stock);
-						update.setBoolean(4, active);
-						update.setString(5, category);
+						bind(update, 1, name, price, stock, active, category);
 						update.setInt(6, id);
 						update.executeUpdate();
 					}
@@ -135,6 +130,22 @@ final class RedisTestSupport {
 			throw new IllegalStateException(ex);
 		}
 		return changes;
+	}
+
+	private static void bind(java.sql.PreparedStatement statement, int first, String name, java.math.BigDecimal price,
+			int stock, boolean active, String category) throws java.sql.SQLException {
+		statement.setString(first, name);
+		statement.setBigDecimal(first + 1, price);
+		statement.setInt(first + 2, stock);
+		statement.setBoolean(first + 3, active);
+		statement.setString(first + 4, category);
+	}
+
+	/** An engine feeding the given sinks that stops on any consumer failure. */
+	static ReplicationEngine engine(ReplicationSettings settings, List<? extends ChangeConsumer> sinks) {
+		return new ReplicationEngine(settings, List.copyOf(sinks), (consumer, item, failure) -> {
+			throw failure;
+		}, ValueConverter.simple());
 	}
 
 	static List<Integer> existingIds(TestDatabase database) {

@@ -6,7 +6,6 @@ import java.util.Set;
 import dev.pgcdc.event.ChangeEvent;
 
 import org.springframework.expression.Expression;
-import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.SpelCompilerMode;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
@@ -101,21 +100,9 @@ public final class ListenerCondition {
 		if (expression == null || expression.isBlank()) {
 			return ALWAYS;
 		}
-		Expression parsed;
-		try {
-			parsed = RestrictedExpressions.parse(expression);
-		}
-		catch (ParseException ex) {
-			throw new IllegalStateException("@CdcListener " + listenerDescription + " has a condition that does not "
-					+ "parse: \"" + expression + "\": " + ex.getMessage(), ex);
-		}
-		if (checkConstructs) {
-			String forbidden = RestrictedExpressions.findForbidden(parsed, expression, VARIABLES);
-			if (forbidden != null) {
-				throw new IllegalStateException("@CdcListener " + listenerDescription + " has a condition that uses "
-						+ forbidden + ", which conditions cannot use: \"" + expression + "\"; " + IDIOMS);
-			}
-		}
+		Expression parsed = RestrictedExpressions.parse(expression, VARIABLES, checkConstructs,
+				(problem, cause) -> new IllegalStateException("@CdcListener " + listenerDescription + " has a condition "
+						+ "that " + problem + ((cause != null) ? "" : "; " + IDIOMS), cause));
 		return new ListenerCondition(parsed, expression, listenerDescription);
 	}
 

@@ -1,6 +1,7 @@
 package dev.pgcdc.listener.support;
 
 import java.util.Set;
+import java.util.function.BiFunction;
 
 import org.springframework.expression.Expression;
 import org.springframework.expression.MethodResolver;
@@ -57,6 +58,31 @@ public final class RestrictedExpressions {
 	 */
 	public static Expression parse(String expression) {
 		return PARSER.parseExpression(expression);
+	}
+
+	/**
+	 * Parse an expression and reject what restricted expressions may not use.
+	 * @param expression the text
+	 * @param variables the variables it may read besides {@code #root} and {@code #this}
+	 * @param checkConstructs whether to reject forbidden constructs (tests turn it off to prove the evaluation
+	 * context refuses them too)
+	 * @param problem builds the exception from what is wrong: the parse error, or "uses a type reference ..."
+	 * @return the parsed expression
+	 */
+	public static Expression parse(String expression, Set<String> variables, boolean checkConstructs,
+			BiFunction<String, ParseException, RuntimeException> problem) {
+		Expression parsed;
+		try {
+			parsed = parse(expression);
+		}
+		catch (ParseException ex) {
+			throw problem.apply("does not parse: \"" + expression + "\": " + ex.getMessage(), ex);
+		}
+		String forbidden = checkConstructs ? findForbidden(parsed, expression, variables) : null;
+		if (forbidden != null) {
+			throw problem.apply("uses " + forbidden + ", which conditions cannot use: \"" + expression + "\"", null);
+		}
+		return parsed;
 	}
 
 	/**
