@@ -1,7 +1,10 @@
 package dev.pgcdc.redis;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -55,6 +58,15 @@ final class RedisWriter implements Runnable {
 
 	private final List<RedisCommand> planned = new ArrayList<>();
 
+	/** Transactions taken from the queue and not yet confirmed, in commit order. */
+	private final List<PendingTransaction> pending = new ArrayList<>();
+
+	/** The EXEC replies to come for the first pending transactions sent ({@code null}: nothing to send). */
+	private final List<AsyncCommand<byte[], byte[], ExecReply>> execs = new ArrayList<>();
+
+	/** Transactions whose block Redis discarded (EXECABORT for LOADING, OOM, ...): known not applied. */
+	private final Set<PendingTransaction> aborted = Collections.newSetFromMap(new IdentityHashMap<>());
+
 	private volatile long completed;
 
 	private volatile boolean running = true;
@@ -92,22 +104,32 @@ final class RedisWriter implements Runnable {
 
 	@Override
 	public void run() {
-		List<PendingTransaction> batch = new ArrayList<>();
 		try {
 			while (this.running && !this.halted) {
-				if (batch.isEmpty() && !fill(batch)) {
+				if (this.pending.isEmpty() && !fill(true)) {
 					continue;
 				}
 				try {
 					if (!this.channel.isOpen()) {
 						connect();
+						this.execs.clear();
 					}
-					apply(batch);
-					batch.clear();
+					if (this.settings.exactlyOnce()) {
+						applyOneByOne();
+					}
+					else {
+						sendUnsent();
+						// keep Redis busy: the next batch goes out before the replies to this one are awaited
+						int inFlight = this.pending.size();
+						fill(false);
+						sendUnsent();
+						confirm(inFlight);
+					}
 				}
 				catch (RedisUnavailableException | RedisReplyException ex) {
 					this.channel.close();
-					backOff(ex, batch);
+					this.execs.clear();
+					backOff(ex);
 				}
 			}
 		}
@@ -123,28 +145,32 @@ final class RedisWriter implements Runnable {
 		}
 	}
 
-	/** Take what is queued: at least one transaction, up to about batch-size changes, within flush-interval. */
-	private boolean fill(List<PendingTransaction> batch) throws InterruptedException {
-		PendingTransaction first = this.queue.poll(100, TimeUnit.MILLISECONDS);
+	/**
+	 * Take what is queued, up to about batch-size changes. Waiting, it takes at least one transaction and waits
+	 * up to flush-interval for more; not waiting (blocks are in flight), only what is there.
+	 * @return whether a transaction was taken
+	 */
+	private boolean fill(boolean wait) throws InterruptedException {
+		PendingTransaction first = wait ? this.queue.poll(100, TimeUnit.MILLISECONDS) : this.queue.poll();
 		if (first == null) {
 			return false;
 		}
-		batch.add(first);
+		this.pending.add(first);
 		int changes = first.changes().size();
-		long deadline = System.nanoTime() + this.settings.flushInterval().toNanos();
+		long deadline = System.nanoTime() + (wait ? this.settings.flushInterval().toNanos() : 0);
 		while (changes < this.settings.batchSize()) {
 			PendingTransaction next = this.queue.poll();
 			if (next == null) {
-				long wait = deadline - System.nanoTime();
-				if (wait <= 0) {
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
 					break;
 				}
-				next = this.queue.poll(wait, TimeUnit.NANOSECONDS);
+				next = this.queue.poll(remaining, TimeUnit.NANOSECONDS);
 				if (next == null) {
 					break;
 				}
 			}
-			batch.add(next);
+			this.pending.add(next);
 			changes += next.changes().size();
 		}
 		return true;
@@ -173,43 +199,60 @@ final class RedisWriter implements Runnable {
 	}
 
 	/**
-	 * Send the batch and wait for it. Transactions confirmed before a connection failure are removed from the
-	 * batch, so that only the unconfirmed ones are sent again.
+	 * With exactly-once, one block in flight at a time. Were a later block already sent when Redis refuses an
+	 * earlier one (EXECABORT for OOM, say, and memory frees up in between), the later block would run and move
+	 * the fence past the earlier, which could then be sent again only out of order.
 	 */
-	private void apply(List<PendingTransaction> batch) throws Exception {
-		List<AsyncCommand<byte[], byte[], ExecReply>> execs = new ArrayList<>(batch.size());
-		for (PendingTransaction transaction : batch) {
-			execs.add(send(transaction));
+	private void applyOneByOne() throws Exception {
+		while (!this.pending.isEmpty() && !this.halted) {
+			if (this.execs.isEmpty()) {
+				this.execs.add(send(this.pending.get(0)));
+				this.channel.flush();
+			}
+			confirm(1);
+		}
+	}
+
+	/** Send the blocks of the pending transactions not sent yet (after a reconnection: all of them). */
+	private void sendUnsent() throws Exception {
+		for (int i = this.execs.size(); i < this.pending.size(); i++) {
+			this.execs.add(send(this.pending.get(i)));
 		}
 		this.channel.flush();
-		int done = 0;
-		try {
-			for (int i = 0; i < batch.size(); i++) {
-				PendingTransaction transaction = batch.get(i);
-				AsyncCommand<byte[], byte[], ExecReply> exec = execs.get(i);
-				if (exec != null) {
-					ExecReply reply = this.channel.await(exec);
-					if (!reply.succeeded()) {
-						if (RedisReplyException.isTransient(reply.firstError())) {
-							throw new RedisReplyException(reply.firstError());
-						}
-						if (!failed(transaction, reply)) {
-							return;
-						}
+	}
+
+	/**
+	 * Wait for the replies of the first {@code count} pending transactions, in order, and move the completed
+	 * position past each. A connection failure leaves the unconfirmed ones pending, to be sent again.
+	 */
+	private void confirm(int count) throws Exception {
+		for (int i = 0; i < count; i++) {
+			PendingTransaction transaction = this.pending.get(0);
+			AsyncCommand<byte[], byte[], ExecReply> exec = this.execs.get(0);
+			if (exec != null) {
+				ExecReply reply = this.channel.await(exec);
+				if (!reply.succeeded()) {
+					if (reply.blockError() != null && RedisReplyException.isTransient(reply.firstError())) {
+						// nothing of the block ran, but later blocks of the pipeline may have, moving the
+						// fence past this one: send it again whatever the fence says
+						this.aborted.add(transaction);
+						throw new RedisReplyException(reply.firstError());
 					}
-					else {
-						this.statistics.transactionApplied();
-					}
-					if (transaction.fenced() && this.settings.exactlyOnce()) {
-						this.fence = transaction.commit().commitLsn();
+					if (!failed(transaction, reply)) {
+						return;
 					}
 				}
-				complete(transaction);
-				done++;
+				else {
+					this.statistics.transactionApplied();
+				}
+				this.aborted.remove(transaction);
+				if (transaction.fenced() && this.settings.exactlyOnce()) {
+					this.fence = max(this.fence, transaction.commit().commitLsn());
+				}
 			}
-		}
-		finally {
-			batch.subList(0, done).clear();
+			complete(transaction);
+			this.pending.remove(0);
+			this.execs.remove(0);
 		}
 	}
 
@@ -219,7 +262,8 @@ final class RedisWriter implements Runnable {
 			return null;
 		}
 		boolean fenced = this.settings.exactlyOnce() && transaction.fenced();
-		if (fenced && transaction.commit().commitLsn().compareTo(this.fence) <= 0) {
+		if (fenced && transaction.commit().commitLsn().compareTo(this.fence) <= 0
+				&& !this.aborted.contains(transaction)) {
 			this.statistics.replaySkipped();
 			return null;
 		}
@@ -239,12 +283,18 @@ final class RedisWriter implements Runnable {
 			this.planned.clear();
 		}
 		if (fenced) {
+			// never backwards: a block sent again after an abort may follow blocks that already moved the fence
+			Lsn position = max(this.fence, transaction.commit().commitLsn());
 			this.channel.command(new RedisCommand("SET", new byte[][] { this.fenceKey,
-					RedisValues.bytes(transaction.commit().commitLsn().toString()) }, "exactly-once fence"), replies,
+					RedisValues.bytes(position.toString()) }, "exactly-once fence"), replies,
 					this.settings.batchSize());
 		}
 		this.statistics.commands(count);
 		return this.channel.exec(replies);
+	}
+
+	private static Lsn max(Lsn a, Lsn b) {
+		return (a.compareTo(b) >= 0) ? a : b;
 	}
 
 	private void complete(PendingTransaction transaction) {
@@ -318,11 +368,11 @@ final class RedisWriter implements Runnable {
 		return null;
 	}
 
-	private void backOff(RuntimeException ex, List<PendingTransaction> batch) throws InterruptedException {
+	private void backOff(RuntimeException ex) throws InterruptedException {
 		this.statistics.retried(ex.getMessage());
 		long delay = Math.min(this.settings.retryInitialInterval().toMillis() << Math.min(this.failedAttempts, 20),
 				this.settings.retryMaxInterval().toMillis());
-		String position = batch.isEmpty() ? "" : "; nothing past commit " + batch.get(0).commit().commitLsn()
+		String position = this.pending.isEmpty() ? "" : "; nothing past commit " + this.pending.get(0).commit().commitLsn()
 				+ " is confirmed until it is applied";
 		if (this.failedAttempts == 0) {
 			logger.warn("Redis sink cannot write (" + ex.getMessage() + "), retrying with back-off up to "

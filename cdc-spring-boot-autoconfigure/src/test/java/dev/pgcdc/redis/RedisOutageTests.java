@@ -11,6 +11,7 @@ import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
+import dev.pgcdc.test.EmbeddedRedisSupport;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -85,6 +86,41 @@ class RedisOutageTests {
 						+ "%d replays skipped by the fence, Redis equals the table (%d rows)%n", outage,
 						sink.statistics().retries(), changes, entries, sink.statistics().replaysSkipped(), rows);
 			}
+		}
+		finally {
+			engine.stop();
+			sink.stop();
+			factory.destroy();
+			server.stop();
+		}
+	}
+
+	@Test
+	void outOfMemoryIsRetriedUntilRedisHasRoomAgain() throws Exception {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("redis_oom");
+		database.execute(RedisTestSupport.PRODUCTS, RedisTestSupport.MARKER);
+		EmbeddedRedisSupport.Server server = EmbeddedRedisSupport.startNew();
+		LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(server.port());
+		ReplicationSettings settings = RedisTestSupport.settings(database, "redis_oom")
+			.withTables(List.of("products", "marker"));
+		RedisSink sink = RedisSinkFactory.create(RedisSinkSettings.defaults().withExactlyOnce(true)
+			.withRetry(Duration.ofMillis(100), Duration.ofMillis(500)), null, RedisTestSupport.productMappings(),
+				settings, database.dataSource(), factory, null);
+		ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
+		try (StatefulRedisConnection<String, String> client = RedisTestSupport.client(server.port())) {
+			RedisCommands<String, String> redis = client.sync();
+			// over its memory limit with nothing to evict, Redis refuses every write (OOM) and EXECABORTs the blocks
+			redis.configSet("maxmemory", "1");
+			sink.start();
+			engine.start();
+			RedisTestSupport.randomWorkload(database, 13, 2_000, 500, 20);
+			RedisTestSupport.mark(database, 1);
+			await().atMost(Duration.ofSeconds(30)).until(() -> sink.statistics().retries() >= 3);
+			assertThat(redis.dbsize()).as("nothing written while out of memory").isZero();
+			redis.configSet("maxmemory", "0");
+			await().atMost(Duration.ofSeconds(60)).until(() -> RedisTestSupport.reached(redis, 1));
+			RedisTestSupport.assertRedisEqualsTable(database, redis);
+			assertThat(sink.statistics().deadLetters()).isZero();
 		}
 		finally {
 			engine.stop();
