@@ -23,6 +23,7 @@ import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.resource.ClientResources;
+import io.netty.buffer.ByteBuf;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisPassword;
@@ -154,11 +155,8 @@ final class LettuceChannel implements AutoCloseable {
 	 * @param batchSize commands per flush
 	 */
 	void command(RedisCommand command, QueuedReplies replies, int batchSize) throws Exception {
-		CommandArgs<byte[], byte[]> args = new CommandArgs<>(ByteArrayCodec.INSTANCE);
-		for (byte[] arg : command.args()) {
-			args.add(arg);
-		}
-		Command<byte[], byte[], Void> queued = new Command<>(keyword(command.name()), replies, args);
+		Command<byte[], byte[], Void> queued = new Command<>(keyword(command.name()), replies,
+				new RenderedArgs(command.args()));
 		if (this.unflushed + 1 < batchSize) {
 			write(queued);
 			return;
@@ -259,6 +257,57 @@ final class LettuceChannel implements AutoCloseable {
 			}
 
 		};
+	}
+
+	/**
+	 * Arguments already rendered to bytes, written straight into the output buffer: no wrapper object per
+	 * argument, which is most of what a command costs to build.
+	 */
+	private static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
+
+		private static final byte[] CRLF = { '\r', '\n' };
+
+		private final byte[][] args;
+
+		RenderedArgs(byte[][] args) {
+			super(ByteArrayCodec.INSTANCE);
+			this.args = args;
+		}
+
+		@Override
+		public int count() {
+			return this.args.length;
+		}
+
+		@Override
+		public void encode(ByteBuf buffer) {
+			for (byte[] arg : this.args) {
+				buffer.writeByte('$');
+				writeDecimal(buffer, arg.length);
+				buffer.writeBytes(CRLF);
+				buffer.writeBytes(arg);
+				buffer.writeBytes(CRLF);
+			}
+		}
+
+		@Override
+		public String toCommandString() {
+			return this.args.length + " rendered arguments";
+		}
+
+		private static void writeDecimal(ByteBuf buffer, int value) {
+			if (value < 10) {
+				buffer.writeByte('0' + value);
+			}
+			else if (value < 100) {
+				buffer.writeByte('0' + value / 10);
+				buffer.writeByte('0' + value % 10);
+			}
+			else {
+				buffer.writeBytes(Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
+			}
+		}
+
 	}
 
 	/** A command name as sent. */
