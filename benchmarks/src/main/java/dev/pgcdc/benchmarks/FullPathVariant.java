@@ -23,6 +23,23 @@ final class FullPathVariant {
 		this.database = database;
 	}
 
+	/**
+	 * Return the properties every benchmark application starts with: quiet start-up, the database and the
+	 * slot.
+	 */
+	static Map<String, Object> applicationProperties(BenchmarkDatabase database, String slot) {
+		Map<String, Object> properties = new LinkedHashMap<>();
+		properties.put("spring.main.banner-mode", "off");
+		properties.put("spring.main.log-startup-info", "false");
+		properties.put("spring.datasource.url", database.url());
+		properties.put("spring.datasource.username", database.user());
+		if (database.password() != null) {
+			properties.put("spring.datasource.password", database.password());
+		}
+		properties.put("cdc.slot.name", slot);
+		return properties;
+	}
+
 	Result run(String variant, String slot, long rows, long timeoutMillis) throws Exception {
 		boolean readValues = Options.FULL_VALUES.equals(variant);
 		String listener = switch (variant) {
@@ -33,15 +50,7 @@ final class FullPathVariant {
 		};
 		Measurement measurement = new Measurement(this.database, slot, rows);
 		Progress progress = measurement.progress();
-		Map<String, Object> properties = new LinkedHashMap<>();
-		properties.put("spring.main.banner-mode", "off");
-		properties.put("spring.main.log-startup-info", "false");
-		properties.put("spring.datasource.url", this.database.url());
-		properties.put("spring.datasource.username", this.database.user());
-		if (this.database.password() != null) {
-			properties.put("spring.datasource.password", this.database.password());
-		}
-		properties.put("cdc.slot.name", slot);
+		Map<String, Object> properties = applicationProperties(this.database, slot);
 		if (Options.SNAPSHOT.equals(variant)) {
 			// the rows exist already: pgcdc creates the slot and reads them as a snapshot
 			properties.put("cdc.slot.create", "true");

@@ -35,9 +35,12 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String PG_RECVLOGICAL = "pg_recvlogical";
 
-	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL);
+	static final String REDIS = "redis";
 
-	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,raw";
+	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
+			REDIS);
+
+	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";
 
 	private static final List<String> NAMES = List.of("rows", "batch", "smoke", "variants", "timeout", "url", "user",
 			"password");
@@ -62,7 +65,9 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                      snapshot       an initial snapshot of the table (cdc.snapshot.mode=initial)
 			                                     to a no-op @EventListener: snapshot rows/s, not streaming
 			                      pg_recvlogical PostgreSQL's C client, if installed: a second opinion on raw
-			                    (default raw,full,full-values,cdc-listener,raw; the mean of the raw runs is
+			                      redis          pgcdc's Redis sink with HSET w1:{id} {pairs:*} + SADD w1:ids {id}
+			                                     into a Redis started for the run; rows counted once in Redis
+			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
 			  --timeout=SECONDS longest time one variant may take (default 120 + rows/2000)
 			  --url=JDBC_URL    measure an external server instead of starting an embedded one

@@ -141,7 +141,7 @@ public final class CdcAutoConfiguration {
 		}
 
 		/** The application's DataSource when it points at the captured database, else a plain one. */
-		private static DataSource captured(ReplicationSettings settings, ObjectProvider<DataSource> dataSource,
+		static DataSource captured(ReplicationSettings settings, ObjectProvider<DataSource> dataSource,
 				ObjectProvider<JdbcConnectionDetails> connectionDetails) {
 			DataSource candidate = dataSource.getIfUnique();
 			JdbcConnectionDetails details = connectionDetails.getIfAvailable();

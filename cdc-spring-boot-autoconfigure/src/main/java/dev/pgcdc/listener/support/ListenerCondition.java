@@ -1,28 +1,12 @@
 package dev.pgcdc.listener.support;
 
 import java.util.Objects;
+import java.util.Set;
 
 import dev.pgcdc.event.ChangeEvent;
 
 import org.springframework.expression.Expression;
-import org.springframework.expression.MethodResolver;
-import org.springframework.expression.ParseException;
-import org.springframework.expression.PropertyAccessor;
 import org.springframework.expression.spel.SpelCompilerMode;
-import org.springframework.expression.spel.SpelNode;
-import org.springframework.expression.spel.SpelParserConfiguration;
-import org.springframework.expression.spel.ast.Assign;
-import org.springframework.expression.spel.ast.BeanReference;
-import org.springframework.expression.spel.ast.ConstructorReference;
-import org.springframework.expression.spel.ast.FunctionReference;
-import org.springframework.expression.spel.ast.OpDec;
-import org.springframework.expression.spel.ast.OpInc;
-import org.springframework.expression.spel.ast.TypeReference;
-import org.springframework.expression.spel.ast.VariableReference;
-import org.springframework.expression.spel.standard.SpelExpression;
-import org.springframework.expression.spel.standard.SpelExpressionParser;
-import org.springframework.expression.spel.support.DataBindingMethodResolver;
-import org.springframework.expression.spel.support.DataBindingPropertyAccessor;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
@@ -67,19 +51,11 @@ public final class ListenerCondition {
 
 	private static final String VARIABLE = "event";
 
+	private static final Set<String> VARIABLES = Set.of(VARIABLE);
+
 	private static final String IDIOMS = "conditions read the ChangeEvent only, for example "
 			+ "\"operation.name() == 'UPDATE'\", \"row.get('status') == 'PAID'\", \"changedColumns.contains('status')\" "
 			+ "or \"table.name() == 'orders'\"";
-
-	// MIXED: interpreted first, then compiled to bytecode once the expression ran 100 times; a compiled
-	// expression that throws falls back to interpretation, so errors read the same either way.
-	private static final SpelExpressionParser PARSER = new SpelExpressionParser(
-			new SpelParserConfiguration(SpelCompilerMode.MIXED, ListenerCondition.class.getClassLoader()));
-
-	// Shared so that their reflection caches are reused; both are thread-safe.
-	private static final PropertyAccessor PROPERTIES = DataBindingPropertyAccessor.forReadOnlyAccess();
-
-	private static final MethodResolver METHODS = DataBindingMethodResolver.forInstanceMethodInvocation();
 
 	private static final ListenerCondition ALWAYS = new ListenerCondition(null, "", "");
 
@@ -124,21 +100,9 @@ public final class ListenerCondition {
 		if (expression == null || expression.isBlank()) {
 			return ALWAYS;
 		}
-		Expression parsed;
-		try {
-			parsed = PARSER.parseExpression(expression);
-		}
-		catch (ParseException ex) {
-			throw new IllegalStateException("@CdcListener " + listenerDescription + " has a condition that does not "
-					+ "parse: \"" + expression + "\": " + ex.getMessage(), ex);
-		}
-		if (checkConstructs && parsed instanceof SpelExpression spel) {
-			String forbidden = findForbidden(spel.getAST(), expression);
-			if (forbidden != null) {
-				throw new IllegalStateException("@CdcListener " + listenerDescription + " has a condition that uses "
-						+ forbidden + ", which conditions cannot use: \"" + expression + "\"; " + IDIOMS);
-			}
-		}
+		Expression parsed = RestrictedExpressions.parse(expression, VARIABLES, checkConstructs,
+				(problem, cause) -> new IllegalStateException("@CdcListener " + listenerDescription + " has a condition "
+						+ "that " + problem + ((cause != null) ? "" : "; " + IDIOMS), cause));
 		return new ListenerCondition(parsed, expression, listenerDescription);
 	}
 
@@ -154,12 +118,7 @@ public final class ListenerCondition {
 			return true;
 		}
 		Objects.requireNonNull(event, "event must not be null");
-		SimpleEvaluationContext context = SimpleEvaluationContext.forPropertyAccessors(PROPERTIES)
-			.withMethodResolvers(METHODS)
-			.withAssignmentDisabled()
-			.withCompilationSupported()
-			.withRootObject(event)
-			.build();
+		SimpleEvaluationContext context = RestrictedExpressions.context(event);
 		context.setVariable(VARIABLE, event);
 		Object value;
 		try {
@@ -193,58 +152,6 @@ public final class ListenerCondition {
 	 */
 	public boolean isAlways() {
 		return this.expression == null;
-	}
-
-	private static String findForbidden(SpelNode node, String expression) {
-		String found = describeForbidden(node, expression);
-		for (int i = 0; found == null && i < node.getChildCount(); i++) {
-			found = findForbidden(node.getChild(i), expression);
-		}
-		return found;
-	}
-
-	private static String describeForbidden(SpelNode node, String expression) {
-		if (node instanceof TypeReference) {
-			return "a type reference " + node.toStringAST();
-		}
-		if (node instanceof BeanReference) {
-			return "a bean reference " + node.toStringAST();
-		}
-		if (node instanceof ConstructorReference) {
-			return "a constructor call " + node.toStringAST();
-		}
-		if (node instanceof Assign || node instanceof OpInc || node instanceof OpDec) {
-			return "an assignment " + source(node, expression);
-		}
-		if (node instanceof FunctionReference) {
-			return "a function call " + node.toStringAST();
-		}
-		if (node instanceof VariableReference) {
-			String name = node.toStringAST().substring(1);
-			if (!name.equals(VARIABLE) && !name.equals("root") && !name.equals("this")) {
-				return "an unknown variable #" + name + " (only #event, #root and #this exist)";
-			}
-		}
-		return null;
-	}
-
-	/** The text an assignment was parsed from ({@code toStringAST} drops the spaces). */
-	private static String source(SpelNode node, String expression) {
-		int[] span = { node.getStartPosition(), node.getEndPosition() };
-		widen(node, span);
-		if (span[0] >= 0 && span[1] > span[0] && span[1] <= expression.length()) {
-			return expression.substring(span[0], span[1]).trim();
-		}
-		return node.toStringAST();
-	}
-
-	private static void widen(SpelNode node, int[] span) {
-		for (int i = 0; i < node.getChildCount(); i++) {
-			SpelNode child = node.getChild(i);
-			span[0] = Math.min(span[0], child.getStartPosition());
-			span[1] = Math.max(span[1], child.getEndPosition());
-			widen(child, span);
-		}
 	}
 
 	@Override

@@ -1,0 +1,457 @@
+package dev.pgcdc.redis;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.Row;
+
+/**
+ * A one-line command template such as {@code HSET product:{id} {pairs:name,price}}, parsed and checked
+ * against the table once, then rendered for each change.
+ *
+ * <p>Arguments are separated by spaces; an argument in single quotes may contain spaces. Placeholders:
+ * {@code {col}} (the new image, the old one for a DELETE), {@code {old:col}} (the old image; the new one
+ * when an UPDATE left the key alone and PostgreSQL sent no old image), {@code {pairs:*}} and
+ * {@code {pairs:a,b}} (column and value arguments, a whole argument on their own), {@code {json:*}} and
+ * {@code {json:a,b}} (a JSON object), {@code {%schema%}}, {@code {%table%}}, {@code {%pk%}} (the key
+ * values joined by {@code :}), {@code {%op%}} and {@code {%lsn%}} (the change's WAL position).
+ *
+ * @author pgcdc
+ */
+final class CommandTemplate {
+
+	private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+
+	/** The commands a mapping may use and how many arguments each takes. */
+	private static final Map<String, Arity> COMMANDS = commands();
+
+	private static final List<String> META = List.of("schema", "table", "pk", "op", "lsn");
+
+	private final String name;
+
+	private final List<Argument> arguments;
+
+	private final String origin;
+
+	private CommandTemplate(String name, List<Argument> arguments, String origin) {
+		this.name = name;
+		this.arguments = arguments;
+		this.origin = origin;
+	}
+
+	/**
+	 * Parse and check a template.
+	 * @param line the template
+	 * @param origin the mapped command, for messages ({@code cdc.redis.mappings.products.insert[0]})
+	 * @param table the table's columns
+	 * @param operation the operation the template is for
+	 * @return the template
+	 * @throws IllegalStateException naming the mapped command and the fix
+	 */
+	static CommandTemplate parse(String line, String origin, TableColumns table, Operation operation) {
+		List<String> tokens = tokenize(line, origin);
+		if (tokens.isEmpty()) {
+			throw new IllegalStateException(origin + " is empty; write a command such as \"HSET product:{id} {pairs:*}\"");
+		}
+		String name = tokens.get(0).toUpperCase(Locale.ROOT);
+		Arity arity = COMMANDS.get(name);
+		if (arity == null) {
+			throw new IllegalStateException(origin + " uses the command " + tokens.get(0) + ", which mappings do not "
+					+ "support; use one of " + String.join(", ", COMMANDS.keySet()));
+		}
+		Parser parser = new Parser(origin, table, operation);
+		List<Argument> arguments = new ArrayList<>();
+		int count = 0;
+		for (String token : tokens.subList(1, tokens.size())) {
+			Argument argument = parser.argument(token);
+			arguments.add(argument);
+			count += argument.count();
+		}
+		arity.check(name, count, origin);
+		return new CommandTemplate(name, List.copyOf(arguments), origin);
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	/**
+	 * Render the command for a change.
+	 * @param event the change
+	 * @return the command
+	 */
+	RedisCommand render(ChangeEvent event) {
+		List<byte[]> args = new ArrayList<>(this.arguments.size() + 8);
+		for (Argument argument : this.arguments) {
+			argument.render(event, args);
+		}
+		return new RedisCommand(this.name, args.toArray(new byte[0][]), this.origin);
+	}
+
+	static String operationName(Operation operation) {
+		return operation.name().toLowerCase(Locale.ROOT);
+	}
+
+	private static Map<String, Arity> commands() {
+		Map<String, Arity> commands = new LinkedHashMap<>();
+		commands.put("SET", new Arity(2, -1, 0));
+		commands.put("SETEX", new Arity(3, 3, 0));
+		commands.put("MSET", new Arity(2, -1, 2));
+		commands.put("INCR", new Arity(1, 1, 0));
+		commands.put("DECR", new Arity(1, 1, 0));
+		commands.put("INCRBY", new Arity(2, 2, 0));
+		commands.put("DECRBY", new Arity(2, 2, 0));
+		commands.put("APPEND", new Arity(2, 2, 0));
+		commands.put("DEL", new Arity(1, -1, 0));
+		commands.put("EXPIRE", new Arity(2, 3, 0));
+		commands.put("HSET", new Arity(3, -1, 1));
+		commands.put("HINCRBY", new Arity(3, 3, 0));
+		commands.put("HDEL", new Arity(2, -1, 0));
+		commands.put("SADD", new Arity(2, -1, 0));
+		commands.put("SREM", new Arity(2, -1, 0));
+		commands.put("ZADD", new Arity(3, -1, 0));
+		commands.put("ZINCRBY", new Arity(3, 3, 0));
+		commands.put("ZREM", new Arity(2, -1, 0));
+		commands.put("XADD", new Arity(4, -1, 0));
+		commands.put("XDEL", new Arity(2, -1, 0));
+		commands.put("PUBLISH", new Arity(2, 2, 0));
+		return Map.copyOf(commands).entrySet().stream()
+			.sorted(Map.Entry.comparingByKey())
+			.collect(LinkedHashMap::new, (map, entry) -> map.put(entry.getKey(), entry.getValue()), Map::putAll);
+	}
+
+	private static List<String> tokenize(String line, String origin) {
+		List<String> tokens = new ArrayList<>();
+		StringBuilder token = null;
+		boolean quoted = false;
+		for (int i = 0; i < line.length(); i++) {
+			char c = line.charAt(i);
+			if (c == '\'') {
+				quoted = !quoted;
+				if (token == null) {
+					token = new StringBuilder();
+				}
+			}
+			else if (Character.isWhitespace(c) && !quoted) {
+				if (token != null) {
+					tokens.add(token.toString());
+					token = null;
+				}
+			}
+			else {
+				if (token == null) {
+					token = new StringBuilder();
+				}
+				token.append(c);
+			}
+		}
+		if (quoted) {
+			throw new IllegalStateException(origin + " has an unclosed quote: \"" + line + "\"");
+		}
+		if (token != null) {
+			tokens.add(token.toString());
+		}
+		return tokens;
+	}
+
+	/**
+	 * How many arguments a command takes.
+	 * @param min the fewest
+	 * @param max the most, -1 for no limit
+	 * @param parity 0 for any count, 1 for odd, 2 for even
+	 */
+	private record Arity(int min, int max, int parity) {
+
+		void check(String name, int count, String origin) {
+			boolean ok = count >= this.min && (this.max < 0 || count <= this.max)
+					&& (this.parity == 0 || (this.parity == 1) == (count % 2 == 1));
+			if (!ok) {
+				String expected = (this.max == this.min) ? Integer.toString(this.min)
+						: (this.max < 0) ? "at least " + this.min : this.min + " to " + this.max;
+				if (this.parity != 0) {
+					expected += (this.parity == 1) ? " (an odd number)" : " (an even number)";
+				}
+				throw new IllegalStateException(origin + ": " + name + " takes " + expected + " arguments but the "
+						+ "template gives " + count);
+			}
+		}
+
+	}
+
+	/** Parses the arguments of one template, checking every placeholder against the table. */
+	private static final class Parser {
+
+		private final String origin;
+
+		private final TableColumns table;
+
+		private final Operation operation;
+
+		Parser(String origin, TableColumns table, Operation operation) {
+			this.origin = origin;
+			this.table = table;
+			this.operation = operation;
+		}
+
+		Argument argument(String token) {
+			Matcher whole = PLACEHOLDER.matcher(token);
+			if (whole.matches() && whole.group(1).startsWith("pairs:")) {
+				return new Pairs(columns(whole.group(1).substring(6), "pairs"), imageColumns());
+			}
+			List<Part> parts = new ArrayList<>();
+			Matcher matcher = PLACEHOLDER.matcher(token);
+			int last = 0;
+			while (matcher.find()) {
+				if (matcher.start() > last) {
+					parts.add(new Literal(token.substring(last, matcher.start())));
+				}
+				parts.add(placeholder(matcher.group(1)));
+				last = matcher.end();
+			}
+			if (last < token.length()) {
+				parts.add(new Literal(token.substring(last)));
+			}
+			return new Text(parts);
+		}
+
+		private Part placeholder(String body) {
+			if (body.startsWith("%") && body.endsWith("%") && body.length() > 2) {
+				String meta = body.substring(1, body.length() - 1);
+				if (!META.contains(meta)) {
+					throw unknown("{" + body + "}");
+				}
+				if (meta.equals("pk") && this.table.keyColumns().isEmpty()) {
+					throw new IllegalStateException(this.origin + " uses {%pk%} but " + this.table.table() + " has no "
+							+ "primary key or replica identity index; name the columns instead");
+				}
+				return new Meta(meta);
+			}
+			if (body.startsWith("pairs:")) {
+				throw new IllegalStateException(this.origin + " uses {" + body + "} inside another argument; "
+						+ "{pairs:...} stands for several arguments and must be an argument of its own");
+			}
+			if (body.startsWith("json:")) {
+				return new Json(columns(body.substring(5), "json"));
+			}
+			if (body.startsWith("old:")) {
+				String column = body.substring(4);
+				if (this.operation == Operation.INSERT || this.operation == Operation.SNAPSHOT) {
+					throw new IllegalStateException(this.origin + " uses {" + body + "}, but an "
+							+ operationName(this.operation) + " has no old image; use {" + column + "}");
+				}
+				checkOld(column(column, body));
+				return new Column(column, true);
+			}
+			if (body.contains(":") || body.contains("%") || body.isEmpty()) {
+				throw unknown("{" + body + "}");
+			}
+			String column = column(body, body);
+			if (this.operation == Operation.DELETE) {
+				checkOld(column);
+			}
+			return new Column(column, false);
+		}
+
+		private List<String> columns(String list, String kind) {
+			if (list.equals("*")) {
+				return null;
+			}
+			List<String> columns = new ArrayList<>();
+			for (String column : list.split(",")) {
+				String name = column(column.trim(), kind + ":" + list);
+				if (this.operation == Operation.DELETE) {
+					checkOld(name);
+				}
+				columns.add(name);
+			}
+			return List.copyOf(columns);
+		}
+
+		/** The columns {pairs:*} expands to for this operation, for the argument count. */
+		private List<String> imageColumns() {
+			if (this.operation == Operation.DELETE && !this.table.fullIdentity()) {
+				return this.table.keyColumns();
+			}
+			return this.table.columns();
+		}
+
+		private String column(String column, String placeholder) {
+			if (!this.table.columns().contains(column)) {
+				throw new IllegalStateException(this.origin + " uses {" + placeholder + "}, but " + this.table.table()
+						+ " has no column '" + column + "'; its columns are " + this.table.columns());
+			}
+			return column;
+		}
+
+		private void checkOld(String column) {
+			if (!this.table.inOldImage(column)) {
+				throw new IllegalStateException(this.origin + " reads column '" + column + "' of the old row, which "
+						+ "PostgreSQL only sends for key columns " + this.table.keyColumns() + ". Run ALTER TABLE "
+						+ this.table.table().toSql() + " REPLICA IDENTITY FULL, or use key columns only");
+			}
+		}
+
+		private IllegalStateException unknown(String placeholder) {
+			return new IllegalStateException(this.origin + " uses the unknown placeholder " + placeholder
+					+ "; use {column}, {old:column}, {pairs:*}, {pairs:a,b}, {json:*}, {json:a,b}, {%schema%}, "
+					+ "{%table%}, {%pk%}, {%op%} or {%lsn%}");
+		}
+
+	}
+
+	/** One template argument, rendering to one or (pairs) several Redis arguments. */
+	private interface Argument {
+
+		void render(ChangeEvent event, List<byte[]> out);
+
+		int count();
+
+	}
+
+	/** A piece of a text argument. */
+	private interface Part {
+
+		void append(ChangeEvent event, StringBuilder out);
+
+	}
+
+	private record Pairs(List<String> columns, List<String> countedColumns) implements Argument {
+
+		@Override
+		public void render(ChangeEvent event, List<byte[]> out) {
+			Row row = event.row();
+			for (String column : (this.columns != null) ? this.columns : row.columns()) {
+				// an unchanged TOAST value was not sent: leaving the field alone keeps the stored value
+				if (row.contains(column) && !row.isUnchanged(column)) {
+					out.add(RedisValues.name(column));
+					out.add(RedisValues.bytes(row.get(column)));
+				}
+			}
+		}
+
+		@Override
+		public int count() {
+			return 2 * ((this.columns != null) ? this.columns : this.countedColumns).size();
+		}
+
+	}
+
+	private record Text(List<Part> parts, byte[] constant) implements Argument {
+
+		Text(List<Part> parts) {
+			this(parts, (parts.size() == 1 && parts.get(0) instanceof Literal literal)
+					? RedisValues.bytes(literal.text()) : null);
+		}
+
+		@Override
+		public void render(ChangeEvent event, List<byte[]> out) {
+			if (this.constant != null) {
+				out.add(this.constant);
+			}
+			else if (this.parts.size() == 1 && this.parts.get(0) instanceof Column column) {
+				out.add(RedisValues.bytes(column.value(event)));
+			}
+			else {
+				StringBuilder text = new StringBuilder(32);
+				for (Part part : this.parts) {
+					part.append(event, text);
+				}
+				out.add(RedisValues.bytes(text.toString()));
+			}
+		}
+
+		@Override
+		public int count() {
+			return 1;
+		}
+
+	}
+
+	private record Literal(String text) implements Part {
+
+		@Override
+		public void append(ChangeEvent event, StringBuilder out) {
+			out.append(this.text);
+		}
+
+	}
+
+	private record Column(String name, boolean old) implements Part {
+
+		Object value(ChangeEvent event) {
+			Row before = event.before();
+			if (this.old && before != null && before.contains(this.name) && !before.isUnchanged(this.name)) {
+				return before.get(this.name);
+			}
+			Row row = event.row();
+			if (row.isUnchanged(this.name) && before != null && before.contains(this.name)) {
+				return before.get(this.name);
+			}
+			return row.contains(this.name) ? row.get(this.name) : null;
+		}
+
+		@Override
+		public void append(ChangeEvent event, StringBuilder out) {
+			out.append(RedisValues.text(value(event)));
+		}
+
+	}
+
+	private record Json(List<String> columns) implements Part {
+
+		@Override
+		public void append(ChangeEvent event, StringBuilder out) {
+			Row row = event.row();
+			if (this.columns == null) {
+				RedisValues.appendJsonObject(out, row.toMap());
+				return;
+			}
+			Map<String, Object> values = new LinkedHashMap<>();
+			for (String column : this.columns) {
+				values.put(column, row.contains(column) ? row.get(column) : null);
+			}
+			RedisValues.appendJsonObject(out, values);
+		}
+
+	}
+
+	private record Meta(String kind) implements Part {
+
+		@Override
+		public void append(ChangeEvent event, StringBuilder out) {
+			switch (this.kind) {
+				case "schema" -> out.append(event.table().schema());
+				case "table" -> out.append(event.table().name());
+				case "op" -> out.append(operationName(event.operation()));
+				case "lsn" -> out.append(event.lsn());
+				default -> appendKey(event.row(), out);
+			}
+		}
+
+		private static void appendKey(Row row, StringBuilder out) {
+			boolean first = true;
+			for (String key : row.keyColumns()) {
+				if (!first) {
+					out.append(':');
+				}
+				first = false;
+				out.append(RedisValues.text(row.get(key)));
+			}
+		}
+
+	}
+
+	@Override
+	public String toString() {
+		return this.name + " " + Arrays.toString(this.arguments.toArray());
+	}
+
+}

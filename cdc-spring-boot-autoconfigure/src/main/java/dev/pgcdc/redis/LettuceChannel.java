@@ -1,0 +1,473 @@
+package dev.pgcdc.redis;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.resource.ClientResources;
+import io.netty.buffer.ByteBuf;
+
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisPassword;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * The sink's own Lettuce connection to the application's Redis: pipelined (commands are written without
+ * waiting, then flushed), with MULTI/EXEC blocks the sink frames itself.
+ *
+ * <p>Two deliberate departures from a default Lettuce connection. Auto-reconnect is off: Lettuce would
+ * otherwise re-send commands that were in flight when the connection dropped after reconnecting, outside
+ * the MULTI the server discarded with the old connection; the sink instead reconnects itself and sends the
+ * whole transaction again. And MULTI/EXEC go out under keywords Lettuce does not recognise, so that it does
+ * not hold every command of an open transaction until EXEC: a transaction of any size takes a bounded
+ * amount of client memory.
+ *
+ * @author pgcdc
+ */
+final class LettuceChannel implements AutoCloseable {
+
+	/** Flushes that may be in flight before the writer waits for the oldest to be answered. */
+	private static final int WINDOW = 8;
+
+	private static final Map<String, ProtocolKeyword> KEYWORDS = new ConcurrentHashMap<>();
+
+	private static final ProtocolKeyword MULTI = untracked("MULTI");
+
+	private static final ProtocolKeyword EXEC = untracked("EXEC");
+
+	private final RedisClient client;
+
+	private final boolean sharedResources;
+
+	private final Duration timeout;
+
+	private final ArrayDeque<AsyncCommand<byte[], byte[], ?>> window = new ArrayDeque<>();
+
+	private StatefulRedisConnection<byte[], byte[]> connection;
+
+	private int unflushed;
+
+	private LettuceChannel(RedisClient client, boolean sharedResources, Duration timeout) {
+		this.client = client;
+		this.sharedResources = sharedResources;
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Create a channel to the Redis a connection factory points at.
+	 * @param factory the application's factory
+	 * @param timeout how long to wait for answers
+	 * @return a channel, not yet connected
+	 * @throws IllegalStateException if the factory is not a standalone Lettuce one
+	 */
+	static LettuceChannel create(RedisConnectionFactory factory, Duration timeout) {
+		if (!(factory instanceof LettuceConnectionFactory lettuce)) {
+			throw new IllegalStateException("The cdc.redis sinks need Lettuce, but the RedisConnectionFactory is a "
+					+ factory.getClass().getName() + ". Use spring.data.redis.client-type=lettuce");
+		}
+		if (lettuce.getClusterConfiguration() != null || lettuce.getSentinelConfiguration() != null) {
+			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis (or a proxy in front of a "
+					+ "cluster); Redis Cluster and Sentinel are not supported yet: see docs/redis.md, Limits");
+		}
+		RedisStandaloneConfiguration standalone = lettuce.getStandaloneConfiguration();
+		RedisURI.Builder uri = RedisURI.builder()
+			.withHost(standalone.getHostName())
+			.withPort(standalone.getPort())
+			.withDatabase(standalone.getDatabase())
+			.withSsl(lettuce.isUseSsl())
+			.withVerifyPeer(lettuce.isVerifyPeer())
+			.withTimeout(timeout)
+			.withClientName("pgcdc-redis-sink");
+		RedisPassword password = standalone.getPassword();
+		if (password.isPresent()) {
+			uri.withAuthentication(standalone.getUsername(), password.get());
+		}
+		ClientResources resources = lettuce.getClientResources();
+		RedisClient client = (resources != null) ? RedisClient.create(resources, uri.build())
+				: RedisClient.create(uri.build());
+		client.setOptions(ClientOptions.builder().autoReconnect(false).build());
+		return new LettuceChannel(client, resources != null, timeout);
+	}
+
+	/**
+	 * Connect, and wait until Redis answers commands (a restarted Redis answers LOADING while it reads its
+	 * data back).
+	 */
+	void open() throws Exception {
+		close();
+		this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
+		this.connection.setAutoFlushCommands(false);
+		Object pong = await(send(new Command<>(keyword("PING"), new ReplyOutput())));
+		if (pong instanceof RedisReplyException error) {
+			throw error;
+		}
+	}
+
+	boolean isOpen() {
+		return this.connection != null && this.connection.isOpen();
+	}
+
+	/**
+	 * Read a string key, synchronously.
+	 * @param key the key
+	 * @return the value, or {@code null}
+	 */
+	String get(byte[] key) throws Exception {
+		Object value = await(send(new Command<>(keyword("GET"), new ReplyOutput(),
+				new CommandArgs<>(ByteArrayCodec.INSTANCE).addKey(key))));
+		if (value instanceof RedisReplyException error) {
+			throw error;
+		}
+		return (value instanceof byte[] bytes) ? new String(bytes, StandardCharsets.UTF_8) : null;
+	}
+
+	/**
+	 * Open a transaction block.
+	 * @param replies collects the errors of the queued commands
+	 */
+	void multi(QueuedReplies replies) {
+		write(new Command<>(MULTI, replies));
+	}
+
+	/**
+	 * Queue one command, flushing every {@code batchSize} commands.
+	 * @param command the command
+	 * @param replies collects errors
+	 * @param batchSize commands per flush
+	 */
+	void command(RedisCommand command, QueuedReplies replies, int batchSize) throws Exception {
+		Command<byte[], byte[], Void> queued = new Command<>(keyword(command.name()), replies,
+				new RenderedArgs(command.args()));
+		if (this.unflushed + 1 < batchSize) {
+			write(queued);
+			return;
+		}
+		// the last command of a flush is awaited later: its QUEUED reply says Redis read the whole flush
+		AsyncCommand<byte[], byte[], Void> mark = new AsyncCommand<>(queued);
+		write(mark);
+		this.window.add(mark);
+		flush();
+		while (this.window.size() > WINDOW) {
+			await(this.window.poll());
+		}
+	}
+
+	/**
+	 * Close a transaction block.
+	 * @param replies collects the errors of the queued commands
+	 * @return the EXEC reply to come
+	 */
+	AsyncCommand<byte[], byte[], ExecReply> exec(QueuedReplies replies) {
+		AsyncCommand<byte[], byte[], ExecReply> exec = new AsyncCommand<>(new Command<>(EXEC, new ExecOutput(replies)));
+		write(exec);
+		return exec;
+	}
+
+	void flush() {
+		if (this.unflushed > 0) {
+			this.connection.flushCommands();
+			this.unflushed = 0;
+		}
+	}
+
+	/**
+	 * Wait for a reply.
+	 * @param reply the command
+	 * @param <T> the reply type
+	 * @return the reply
+	 * @throws RedisUnavailableException if the connection failed or Redis did not answer in time
+	 */
+	<T> T await(AsyncCommand<byte[], byte[], T> reply) throws Exception {
+		try {
+			return reply.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			throw new RedisUnavailableException("Redis connection failed: " + ex.getCause().getMessage(), ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			throw new RedisUnavailableException("Redis did not answer within " + this.timeout.toMillis() + " ms", ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.window.clear();
+		this.unflushed = 0;
+		if (this.connection != null) {
+			this.connection.close();
+			this.connection = null;
+		}
+	}
+
+	/** Close the connection and the sink's client, leaving the application's client resources alone. */
+	void shutdown() {
+		close();
+		this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+	}
+
+	boolean sharesResources() {
+		return this.sharedResources;
+	}
+
+	private <T> AsyncCommand<byte[], byte[], T> send(Command<byte[], byte[], T> command) {
+		AsyncCommand<byte[], byte[], T> async = new AsyncCommand<>(command);
+		write(async);
+		flush();
+		return async;
+	}
+
+	private void write(io.lettuce.core.protocol.RedisCommand<byte[], byte[], ?> command) {
+		if (this.connection == null) {
+			throw new RedisUnavailableException("Redis connection is closed", null);
+		}
+		this.connection.dispatch(command);
+		this.unflushed++;
+	}
+
+	private static ProtocolKeyword keyword(String name) {
+		return KEYWORDS.computeIfAbsent(name, Keyword::new);
+	}
+
+	private static ProtocolKeyword untracked(String name) {
+		return new Keyword(name) {
+
+			@Override
+			public String toString() {
+				// not "MULTI"/"EXEC": Lettuce tracks transactions by these names, see the class comment
+				return "pgcdc-" + name;
+			}
+
+		};
+	}
+
+	/**
+	 * Arguments already rendered to bytes, written straight into the output buffer: no wrapper object per
+	 * argument, which is most of what a command costs to build.
+	 */
+	private static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
+
+		private static final byte[] CRLF = { '\r', '\n' };
+
+		private final byte[][] args;
+
+		RenderedArgs(byte[][] args) {
+			super(ByteArrayCodec.INSTANCE);
+			this.args = args;
+		}
+
+		@Override
+		public int count() {
+			return this.args.length;
+		}
+
+		@Override
+		public void encode(ByteBuf buffer) {
+			for (byte[] arg : this.args) {
+				buffer.writeByte('$');
+				writeDecimal(buffer, arg.length);
+				buffer.writeBytes(CRLF);
+				buffer.writeBytes(arg);
+				buffer.writeBytes(CRLF);
+			}
+		}
+
+		@Override
+		public String toCommandString() {
+			return this.args.length + " rendered arguments";
+		}
+
+		private static void writeDecimal(ByteBuf buffer, int value) {
+			if (value < 10) {
+				buffer.writeByte('0' + value);
+			}
+			else if (value < 100) {
+				buffer.writeByte('0' + value / 10);
+				buffer.writeByte('0' + value % 10);
+			}
+			else {
+				buffer.writeBytes(Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
+			}
+		}
+
+	}
+
+	/** A command name as sent. */
+	private static class Keyword implements ProtocolKeyword {
+
+		private final String name;
+
+		private final byte[] bytes;
+
+		Keyword(String name) {
+			this.name = name;
+			this.bytes = name.getBytes(StandardCharsets.US_ASCII);
+		}
+
+		@Override
+		public byte[] getBytes() {
+			return this.bytes;
+		}
+
+		@Override
+		public String name() {
+			return toString();
+		}
+
+		@Override
+		public String toString() {
+			return this.name;
+		}
+
+	}
+
+	/** Any single reply: a value, or the error as a {@link RedisReplyException}. */
+	private static final class ReplyOutput extends CommandOutput<byte[], byte[], Object> {
+
+		ReplyOutput() {
+			super(ByteArrayCodec.INSTANCE, null);
+		}
+
+		@Override
+		public void set(ByteBuffer bytes) {
+			this.output = (bytes != null) ? this.codec.decodeValue(bytes) : null;
+		}
+
+		@Override
+		public void set(long integer) {
+			this.output = integer;
+		}
+
+		@Override
+		public void setError(ByteBuffer error) {
+			this.output = new RedisReplyException(StandardCharsets.UTF_8.decode(error).toString());
+		}
+
+		@Override
+		public void setError(String error) {
+			this.output = new RedisReplyException(error);
+		}
+
+	}
+
+	/** A reply whose values do not matter, only its errors: what the write path reads. */
+	private abstract static class ErrorsOnlyOutput<T> extends CommandOutput<byte[], byte[], T> {
+
+		ErrorsOnlyOutput() {
+			super(ByteArrayCodec.INSTANCE, null);
+		}
+
+		@Override
+		public void set(ByteBuffer bytes) {
+		}
+
+		@Override
+		public void set(long integer) {
+		}
+
+		@Override
+		public void set(double number) {
+		}
+
+		@Override
+		public void set(boolean value) {
+		}
+
+		@Override
+		public void setError(ByteBuffer error) {
+			setError(StandardCharsets.UTF_8.decode(error).toString());
+		}
+
+	}
+
+	/**
+	 * The replies to MULTI and the queued commands of one transaction: {@code +OK}, then {@code +QUEUED}
+	 * or an error per command; only errors are kept.
+	 */
+	static final class QueuedReplies extends ErrorsOnlyOutput<Void> {
+
+		private final List<String> errors = new ArrayList<>(0);
+
+		@Override
+		public void setError(String error) {
+			this.errors.add(error);
+		}
+
+		List<String> errors() {
+			return this.errors;
+		}
+
+	}
+
+	/** The reply to EXEC: per queued command nothing or its error, or the error of the whole block. */
+	private static final class ExecOutput extends ErrorsOnlyOutput<ExecReply> {
+
+		private final QueuedReplies queued;
+
+		private final List<ExecReply.Failure> failures = new ArrayList<>(0);
+
+		private String abort;
+
+		private boolean inArray;
+
+		private int index;
+
+		ExecOutput(QueuedReplies queued) {
+			this.queued = queued;
+		}
+
+		@Override
+		public void setError(String error) {
+			if (!this.inArray) {
+				this.abort = error;
+			}
+			else {
+				this.failures.add(new ExecReply.Failure(this.index, error));
+			}
+		}
+
+		@Override
+		public void multi(int count) {
+			if (!this.inArray) {
+				this.inArray = true;
+				this.index = 0;
+			}
+		}
+
+		@Override
+		public void complete(int depth) {
+			if (depth == 1) {
+				this.index++;
+			}
+		}
+
+		@Override
+		public ExecReply get() {
+			String blockError = this.abort;
+			if (blockError == null && this.failures.isEmpty() && !this.queued.errors().isEmpty()) {
+				blockError = "EXECABORT";
+			}
+			return new ExecReply(blockError, this.queued.errors(), this.failures);
+		}
+
+	}
+
+}

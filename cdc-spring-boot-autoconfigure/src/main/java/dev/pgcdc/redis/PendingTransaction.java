@@ -1,0 +1,28 @@
+package dev.pgcdc.redis;
+
+import java.util.List;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.replication.TransactionCommit;
+
+/**
+ * A committed transaction waiting for the writer: its commit and the changes of the tables the sink
+ * handles (none for a transaction that only touched other tables; it still passes through so that the
+ * completed position moves in commit order).
+ *
+ * @param commit the commit
+ * @param changes the changes to apply, in order
+ * @author pgcdc
+ */
+record PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes) {
+
+	/**
+	 * Return whether the exactly-once fence applies: real transactions only, not the chunks of an initial
+	 * snapshot, which share one position and have nothing to confirm.
+	 * @return whether the transaction is fenced
+	 */
+	boolean fenced() {
+		return this.commit.endLsn().isValid() && this.commit.xid() != 0;
+	}
+
+}

@@ -1,0 +1,401 @@
+package dev.pgcdc.redis;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Lsn;
+import dev.pgcdc.listener.CdcListenerFailure;
+import dev.pgcdc.listener.DeadLetters;
+import dev.pgcdc.listener.FailurePolicy;
+import dev.pgcdc.replication.EngineControl;
+import io.lettuce.core.protocol.AsyncCommand;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The sink's writer thread: takes committed transactions in order, sends them in pipelined batches, each
+ * transaction in its own MULTI/EXEC block, and moves the completed position only past transactions Redis
+ * has executed (or that went to the failure policy).
+ *
+ * <p>While Redis is unreachable the writer retries the unconfirmed transactions with back-off, forever:
+ * the queue fills, the dispatcher waits, and nothing past the first unapplied transaction is confirmed to
+ * PostgreSQL. With exactly-once on, each block also sets the fence key to the transaction's commit
+ * position, and after every (re)connection the fence is read back: transactions at or below it were
+ * applied before the connection (or the application) died and are skipped. One writer per slot (only one
+ * instance streams a slot at a time) makes a plain GET before the blocks enough: nobody else moves the
+ * fence, so no WATCH is needed.
+ *
+ * @author pgcdc
+ */
+final class RedisWriter implements Runnable {
+
+	private static final Log logger = LogFactory.getLog(RedisWriter.class);
+
+	static final String DEAD_LETTER_ID = "redis-sink";
+
+	private final BlockingQueue<PendingTransaction> queue;
+
+	private final List<ChangePlanner> planners;
+
+	private final RedisSinkSettings settings;
+
+	private final LettuceChannel channel;
+
+	private final byte[] fenceKey;
+
+	private final RedisSinkStatistics statistics;
+
+	private final Supplier<DeadLetters> deadLetters;
+
+	private final Supplier<EngineControl> control;
+
+	private final List<RedisCommand> planned = new ArrayList<>();
+
+	/** Transactions taken from the queue and not yet confirmed, in commit order. */
+	private final List<PendingTransaction> pending = new ArrayList<>();
+
+	/** The EXEC replies to come for the first pending transactions sent ({@code null}: nothing to send). */
+	private final List<AsyncCommand<byte[], byte[], ExecReply>> execs = new ArrayList<>();
+
+	/** Transactions whose block Redis discarded (EXECABORT for LOADING, OOM, ...): known not applied. */
+	private final Set<PendingTransaction> aborted = Collections.newSetFromMap(new IdentityHashMap<>());
+
+	private volatile long completed;
+
+	private volatile boolean running = true;
+
+	private volatile boolean halted;
+
+	private Lsn fence = Lsn.ZERO;
+
+	private int failedAttempts;
+
+	RedisWriter(BlockingQueue<PendingTransaction> queue, List<ChangePlanner> planners, RedisSinkSettings settings,
+			LettuceChannel channel, String fenceKey, RedisSinkStatistics statistics, Supplier<DeadLetters> deadLetters,
+			Supplier<EngineControl> control) {
+		this.queue = queue;
+		this.planners = planners;
+		this.settings = settings;
+		this.channel = channel;
+		this.fenceKey = RedisValues.bytes(fenceKey);
+		this.statistics = statistics;
+		this.deadLetters = deadLetters;
+		this.control = control;
+	}
+
+	Lsn completed() {
+		return new Lsn(this.completed);
+	}
+
+	boolean isHalted() {
+		return this.halted;
+	}
+
+	void stop() {
+		this.running = false;
+	}
+
+	@Override
+	public void run() {
+		try {
+			while (this.running && !this.halted) {
+				if (this.pending.isEmpty() && !fill(true)) {
+					continue;
+				}
+				try {
+					if (!this.channel.isOpen()) {
+						connect();
+						this.execs.clear();
+					}
+					if (this.settings.exactlyOnce()) {
+						applyOneByOne();
+					}
+					else {
+						sendUnsent();
+						// keep Redis busy: the next batch goes out before the replies to this one are awaited
+						int inFlight = this.pending.size();
+						fill(false);
+						sendUnsent();
+						confirm(inFlight);
+					}
+				}
+				catch (RedisUnavailableException | RedisReplyException ex) {
+					this.channel.close();
+					this.execs.clear();
+					backOff(ex);
+				}
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Throwable ex) {
+			this.halted = true;
+			fail("the Redis sink failed: " + ex + "; nothing from its unfinished transactions is confirmed", ex);
+		}
+		finally {
+			this.channel.close();
+		}
+	}
+
+	/**
+	 * Take what is queued, up to about batch-size changes. Waiting, it takes at least one transaction and waits
+	 * up to flush-interval for more; not waiting (blocks are in flight), only what is there.
+	 * @return whether a transaction was taken
+	 */
+	private boolean fill(boolean wait) throws InterruptedException {
+		PendingTransaction first = wait ? this.queue.poll(100, TimeUnit.MILLISECONDS) : this.queue.poll();
+		if (first == null) {
+			return false;
+		}
+		this.pending.add(first);
+		int changes = first.changes().size();
+		long deadline = System.nanoTime() + (wait ? this.settings.flushInterval().toNanos() : 0);
+		while (changes < this.settings.batchSize()) {
+			PendingTransaction next = this.queue.poll();
+			if (next == null) {
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					break;
+				}
+				next = this.queue.poll(remaining, TimeUnit.NANOSECONDS);
+				if (next == null) {
+					break;
+				}
+			}
+			this.pending.add(next);
+			changes += next.changes().size();
+		}
+		return true;
+	}
+
+	private void connect() throws Exception {
+		try {
+			this.channel.open();
+			if (this.settings.exactlyOnce()) {
+				String stored = this.channel.get(this.fenceKey);
+				this.fence = (stored != null) ? Lsn.parse(stored) : Lsn.ZERO;
+			}
+		}
+		catch (RedisUnavailableException | RedisReplyException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			// Lettuce's RedisConnectionException and the like: Redis is not there
+			throw new RedisUnavailableException("Cannot connect to Redis: " + ex.getMessage(), ex);
+		}
+		if (this.failedAttempts > 0) {
+			logger.info("Redis sink reconnected after " + this.failedAttempts + " attempt(s)"
+					+ (this.settings.exactlyOnce() ? "; exactly-once fence at " + this.fence : ""));
+			this.failedAttempts = 0;
+		}
+	}
+
+	/**
+	 * With exactly-once, one block in flight at a time. Were a later block already sent when Redis refuses an
+	 * earlier one (EXECABORT for OOM, say, and memory frees up in between), the later block would run and move
+	 * the fence past the earlier, which could then be sent again only out of order.
+	 */
+	private void applyOneByOne() throws Exception {
+		while (!this.pending.isEmpty() && !this.halted) {
+			if (this.execs.isEmpty()) {
+				this.execs.add(send(this.pending.get(0)));
+				this.channel.flush();
+			}
+			confirm(1);
+		}
+	}
+
+	/** Send the blocks of the pending transactions not sent yet (after a reconnection: all of them). */
+	private void sendUnsent() throws Exception {
+		for (int i = this.execs.size(); i < this.pending.size(); i++) {
+			this.execs.add(send(this.pending.get(i)));
+		}
+		this.channel.flush();
+	}
+
+	/**
+	 * Wait for the replies of the first {@code count} pending transactions, in order, and move the completed
+	 * position past each. A connection failure leaves the unconfirmed ones pending, to be sent again.
+	 */
+	private void confirm(int count) throws Exception {
+		for (int i = 0; i < count; i++) {
+			PendingTransaction transaction = this.pending.get(0);
+			AsyncCommand<byte[], byte[], ExecReply> exec = this.execs.get(0);
+			if (exec != null) {
+				ExecReply reply = this.channel.await(exec);
+				if (!reply.succeeded()) {
+					if (reply.blockError() != null && RedisReplyException.isTransient(reply.firstError())) {
+						// nothing of the block ran, but later blocks of the pipeline may have, moving the
+						// fence past this one: send it again whatever the fence says
+						this.aborted.add(transaction);
+						throw new RedisReplyException(reply.firstError());
+					}
+					if (!failed(transaction, reply)) {
+						return;
+					}
+				}
+				else {
+					this.statistics.transactionApplied();
+				}
+				this.aborted.remove(transaction);
+				if (transaction.fenced() && this.settings.exactlyOnce()) {
+					this.fence = max(this.fence, transaction.commit().commitLsn());
+				}
+			}
+			complete(transaction);
+			this.pending.remove(0);
+			this.execs.remove(0);
+		}
+	}
+
+	/** Queue one transaction's block; returns its EXEC, or null when there is nothing to send. */
+	private AsyncCommand<byte[], byte[], ExecReply> send(PendingTransaction transaction) throws Exception {
+		if (transaction.changes().isEmpty()) {
+			return null;
+		}
+		boolean fenced = this.settings.exactlyOnce() && transaction.fenced();
+		if (fenced && transaction.commit().commitLsn().compareTo(this.fence) <= 0
+				&& !this.aborted.contains(transaction)) {
+			this.statistics.replaySkipped();
+			return null;
+		}
+		LettuceChannel.QueuedReplies replies = new LettuceChannel.QueuedReplies();
+		this.channel.multi(replies);
+		int count = 0;
+		for (ChangeEvent change : transaction.changes()) {
+			for (ChangePlanner planner : this.planners) {
+				if (planner.handles(change.table())) {
+					planner.plan(change, this.planned);
+				}
+			}
+			for (RedisCommand command : this.planned) {
+				this.channel.command(command, replies, this.settings.batchSize());
+			}
+			count += this.planned.size();
+			this.planned.clear();
+		}
+		if (fenced) {
+			// never backwards: a block sent again after an abort may follow blocks that already moved the fence
+			Lsn position = max(this.fence, transaction.commit().commitLsn());
+			this.channel.command(new RedisCommand("SET", new byte[][] { this.fenceKey,
+					RedisValues.bytes(position.toString()) }, "exactly-once fence"), replies,
+					this.settings.batchSize());
+		}
+		this.statistics.commands(count);
+		return this.channel.exec(replies);
+	}
+
+	private static Lsn max(Lsn a, Lsn b) {
+		return (a.compareTo(b) >= 0) ? a : b;
+	}
+
+	private void complete(PendingTransaction transaction) {
+		long end = transaction.commit().endLsn().value();
+		// snapshot chunks end at position 0: completion never moves backwards
+		if (Long.compareUnsigned(end, this.completed) > 0) {
+			this.completed = end;
+		}
+	}
+
+	/** Apply the failure policy to a transaction Redis refused a command of; returns whether to go on. */
+	private boolean failed(PendingTransaction transaction, ExecReply reply) {
+		String what = describe(transaction, reply);
+		RedisCommandFailedException failure = new RedisCommandFailedException(what);
+		FailurePolicy policy = this.settings.failurePolicy();
+		if (policy == FailurePolicy.SKIP) {
+			this.statistics.skipped(what);
+			logger.warn(what + "; skipped (cdc.redis.write.failure-policy=skip)");
+			return true;
+		}
+		if (policy == FailurePolicy.DEAD_LETTER) {
+			DeadLetters store = this.deadLetters.get();
+			if (store != null) {
+				try {
+					long id = store.store(new CdcListenerFailure(DEAD_LETTER_ID, transaction.changes(), null, failure, 1));
+					this.statistics.deadLettered(what);
+					logger.warn(what + "; stored as dead letter " + id);
+					return true;
+				}
+				catch (RuntimeException ex) {
+					logger.error("Could not store the dead letter of the Redis sink", ex);
+				}
+			}
+		}
+		this.halted = true;
+		fail(what + " and cdc.redis.write.failure-policy=" + policy.name().toLowerCase().replace('_', '-')
+				+ ". Fix the mapping or the data in Redis and restart: the transaction is delivered again"
+				+ (this.settings.exactlyOnce() && reply.blockError() == null
+						? " (but skipped by the exactly-once fence if the block ran: its other commands were applied)"
+						: ""), failure);
+		return false;
+	}
+
+	/** The failed command, found again by planning the transaction the same way. */
+	private String describe(PendingTransaction transaction, ExecReply reply) {
+		ChangeEvent first = transaction.changes().get(0);
+		StringBuilder text = new StringBuilder("Redis refused a command of transaction ").append(first.xid())
+			.append(" (commit ").append(transaction.commit().commitLsn()).append("): ").append(reply.firstError());
+		int index = reply.failures().isEmpty() ? -1 : reply.failures().get(0).index();
+		if (index >= 0) {
+			RedisCommand command = plannedCommand(transaction, index);
+			if (command != null) {
+				text.append(" in ").append(command);
+			}
+		}
+		return text.toString();
+	}
+
+	private RedisCommand plannedCommand(PendingTransaction transaction, int index) {
+		List<RedisCommand> commands = new ArrayList<>();
+		for (ChangeEvent change : transaction.changes()) {
+			for (ChangePlanner planner : this.planners) {
+				if (planner.handles(change.table())) {
+					planner.plan(change, commands);
+				}
+			}
+			if (commands.size() > index) {
+				return commands.get(index);
+			}
+		}
+		return null;
+	}
+
+	private void backOff(RuntimeException ex) throws InterruptedException {
+		this.statistics.retried(ex.getMessage());
+		long delay = Math.min(this.settings.retryInitialInterval().toMillis() << Math.min(this.failedAttempts, 20),
+				this.settings.retryMaxInterval().toMillis());
+		String position = this.pending.isEmpty() ? "" : "; nothing past commit " + this.pending.get(0).commit().commitLsn()
+				+ " is confirmed until it is applied";
+		if (this.failedAttempts == 0) {
+			logger.warn("Redis sink cannot write (" + ex.getMessage() + "), retrying with back-off up to "
+					+ this.settings.retryMaxInterval().toMillis() + " ms" + position);
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug("Redis sink still cannot write (" + ex.getMessage() + "), attempt " + this.failedAttempts);
+		}
+		this.failedAttempts++;
+		long until = System.currentTimeMillis() + delay;
+		while (this.running && System.currentTimeMillis() < until) {
+			TimeUnit.MILLISECONDS.sleep(Math.min(50, Math.max(1, until - System.currentTimeMillis())));
+		}
+	}
+
+	private void fail(String reason, Throwable cause) {
+		EngineControl engine = this.control.get();
+		if (engine != null) {
+			engine.fail(reason, cause);
+		}
+		else {
+			logger.error(reason, cause);
+		}
+	}
+
+}

@@ -1,0 +1,210 @@
+package dev.pgcdc.redis;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.Row;
+import dev.pgcdc.event.TableId;
+
+/**
+ * The Redis Streams sink: one {@code XADD} per change to the table's stream, trimmed to about
+ * {@code max-length} entries ({@code MAXLEN ~}).
+ *
+ * <p>Entry layouts: {@code native} has the fields {@code op}, {@code table}, {@code lsn},
+ * {@code commit_lsn}, {@code commit_time}, {@code xid} and, where the change has them, {@code before} and
+ * {@code after} as JSON objects. {@code debezium} writes what Debezium Server's Redis sink writes with the
+ * JSON converter and schemas off: with {@code compact} one field whose name is the key JSON and whose
+ * value is the change event envelope; with {@code extended} the fields {@code key} and {@code value}.
+ *
+ * @author pgcdc
+ */
+final class StreamPlanner implements ChangePlanner {
+
+	static final String NATIVE = "native";
+
+	static final String DEBEZIUM = "debezium";
+
+	private static final byte[] MAXLEN = RedisValues.bytes("MAXLEN");
+
+	private static final byte[] APPROXIMATELY = RedisValues.bytes("~");
+
+	private static final byte[] AUTO_ID = RedisValues.bytes("*");
+
+	private static final String ORIGIN = "cdc.redis.stream";
+
+	private final StreamSpec spec;
+
+	private final Predicate<TableId> tables;
+
+	private final boolean debezium;
+
+	private final boolean extended;
+
+	private final String sourceName;
+
+	private final String database;
+
+	private final Map<TableId, byte[]> keys = new ConcurrentHashMap<>();
+
+	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, String sourceName, String database) {
+		this.spec = spec;
+		this.tables = tables;
+		this.debezium = DEBEZIUM.equals(spec.format().toLowerCase(Locale.ROOT));
+		this.extended = "extended".equals(spec.debeziumMessageFormat().toLowerCase(Locale.ROOT));
+		this.sourceName = sourceName;
+		this.database = database;
+	}
+
+	/**
+	 * Create the planner, checking the configuration.
+	 * @param spec the configuration
+	 * @param optIn tells the opt-in tables (the outbox) that "every table" leaves out
+	 * @param captured tells whether the publication captures a table
+	 * @param sourceName the name Debezium entries carry in {@code source.name} (the slot)
+	 * @param database the database name for Debezium entries
+	 * @return the planner
+	 * @throws IllegalStateException naming the property and the fix
+	 */
+	static StreamPlanner create(StreamSpec spec, Predicate<TableId> optIn, Predicate<TableId> captured,
+			String sourceName, String database) {
+		String format = (spec.format() != null) ? spec.format().toLowerCase(Locale.ROOT) : "";
+		if (!format.equals(NATIVE) && !format.equals(DEBEZIUM)) {
+			throw new IllegalStateException("cdc.redis.stream.format is '" + spec.format() + "'; use native or debezium");
+		}
+		String layout = (spec.debeziumMessageFormat() != null) ? spec.debeziumMessageFormat().toLowerCase(Locale.ROOT) : "";
+		if (!layout.equals("compact") && !layout.equals("extended")) {
+			throw new IllegalStateException("cdc.redis.stream.debezium-message-format is '" + spec.debeziumMessageFormat()
+					+ "'; use compact or extended");
+		}
+		if (spec.keyPattern() == null || spec.keyPattern().isBlank()) {
+			throw new IllegalStateException("cdc.redis.stream.key is empty; use a pattern such as cdc.{schema}.{table}");
+		}
+		Predicate<TableId> tables;
+		if (spec.tables().isEmpty()) {
+			tables = optIn.negate();
+		}
+		else {
+			Set<TableId> listed = spec.tables().stream().map(TableId::parse).collect(Collectors.toSet());
+			for (TableId table : listed) {
+				if (!captured.test(table)) {
+					throw new IllegalStateException("cdc.redis.stream.tables lists " + table + ", which is not captured: "
+							+ "add it to cdc.publication.tables");
+				}
+			}
+			tables = listed::contains;
+		}
+		return new StreamPlanner(spec, tables, sourceName, database);
+	}
+
+	@Override
+	public boolean handles(TableId table) {
+		return this.tables.test(table);
+	}
+
+	@Override
+	public void plan(ChangeEvent event, List<RedisCommand> commands) {
+		List<byte[]> args = new ArrayList<>(20);
+		args.add(this.keys.computeIfAbsent(event.table(), (table) -> RedisValues.bytes(this.spec.keyPattern()
+			.replace("{schema}", table.schema())
+			.replace("{table}", table.name()))));
+		if (this.spec.maxLength() > 0) {
+			args.add(MAXLEN);
+			args.add(APPROXIMATELY);
+			args.add(RedisValues.bytes(Long.toString(this.spec.maxLength())));
+		}
+		args.add(AUTO_ID);
+		if (this.debezium) {
+			String key = debeziumKey(event);
+			String value = debeziumValue(event);
+			if (this.extended) {
+				add(args, "key", key);
+				add(args, "value", value);
+			}
+			else {
+				add(args, key, value);
+			}
+		}
+		else {
+			add(args, "op", CommandTemplate.operationName(event.operation()));
+			add(args, "table", event.table().toString());
+			add(args, "lsn", event.lsn().toString());
+			add(args, "commit_lsn", event.commitLsn().toString());
+			add(args, "commit_time", event.commitTime().toString());
+			add(args, "xid", Long.toString(event.xid()));
+			if (event.before() != null) {
+				add(args, "before", json(event.before().toMap()));
+			}
+			if (event.after() != null) {
+				add(args, "after", json(event.after().toMap()));
+			}
+		}
+		commands.add(new RedisCommand("XADD", args.toArray(new byte[0][]), ORIGIN));
+	}
+
+	private static void add(List<byte[]> args, String field, String value) {
+		args.add(RedisValues.bytes(field));
+		args.add(RedisValues.bytes(value));
+	}
+
+	private static String json(Map<String, ?> values) {
+		StringBuilder out = new StringBuilder(128);
+		RedisValues.appendJsonObject(out, values);
+		return out.toString();
+	}
+
+	private static String debeziumKey(ChangeEvent event) {
+		Row row = event.row();
+		Map<String, Object> key = new LinkedHashMap<>();
+		if (row != null) {
+			for (String column : row.keyColumns()) {
+				key.put(column, row.get(column));
+			}
+		}
+		return json(key);
+	}
+
+	private String debeziumValue(ChangeEvent event) {
+		StringBuilder out = new StringBuilder(256);
+		out.append("{\"before\":");
+		RedisValues.appendJson(out, (event.before() != null) ? event.before().toMap() : null);
+		out.append(",\"after\":");
+		RedisValues.appendJson(out, (event.after() != null) ? event.after().toMap() : null);
+		long commitMillis = event.commitTime().toEpochMilli();
+		out.append(",\"source\":{\"version\":\"pgcdc\",\"connector\":\"postgresql\",\"name\":");
+		RedisValues.appendJsonString(out, this.sourceName);
+		out.append(",\"ts_ms\":").append(commitMillis);
+		out.append(",\"snapshot\":\"").append(event.operation() == Operation.SNAPSHOT).append('"');
+		out.append(",\"db\":");
+		RedisValues.appendJsonString(out, this.database);
+		out.append(",\"schema\":");
+		RedisValues.appendJsonString(out, event.table().schema());
+		out.append(",\"table\":");
+		RedisValues.appendJsonString(out, event.table().name());
+		out.append(",\"txId\":").append(event.xid());
+		out.append(",\"lsn\":").append(event.lsn().value());
+		out.append("},\"op\":\"").append(debeziumOp(event.operation())).append('"');
+		out.append(",\"ts_ms\":").append(System.currentTimeMillis());
+		out.append(",\"transaction\":null}");
+		return out.toString();
+	}
+
+	private static String debeziumOp(Operation operation) {
+		return switch (operation) {
+			case INSERT -> "c";
+			case UPDATE -> "u";
+			case DELETE -> "d";
+			case SNAPSHOT -> "r";
+			case TRUNCATE -> "t";
+		};
+	}
+
+}
