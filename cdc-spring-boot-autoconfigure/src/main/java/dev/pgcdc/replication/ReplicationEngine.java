@@ -648,6 +648,14 @@ public final class ReplicationEngine {
 					+ "by dropping the slot (SELECT pg_drop_replication_slot('" + this.settings.slotName() + "')) and "
 					+ "starting with cdc.snapshot.mode=initial to reload the tables.", ex);
 		}
+		if ("22021".equals(sqlState) || "22P05".equals(sqlState)) {
+			// the server fails this change on every attempt: reconnecting for ever would look healthy while the
+			// slot stood still
+			return failFor(message + ". PostgreSQL cannot convert a captured value to UTF-8 (a database with encoding "
+					+ "SQL_ASCII accepts bytes that are not valid UTF-8), so the stream can never pass this change. Fix the "
+					+ "value and recreate the slot with cdc.snapshot.mode=initial, or, accepting the loss of that transaction, "
+					+ "move the slot past it with pg_replication_slot_advance('" + this.settings.slotName() + "', ...).", ex);
+		}
 		this.state = EngineState.RECONNECTING;
 		this.lastError = message;
 		long delay = backoff.nextDelayMillis();
