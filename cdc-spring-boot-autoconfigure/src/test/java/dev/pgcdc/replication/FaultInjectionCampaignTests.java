@@ -73,11 +73,16 @@ class FaultInjectionCampaignTests {
 
 	@Test
 	void consumerKilledWithSigkillAtRandomPoints() throws Exception {
-		Campaign campaign = new Campaign("sigkill");
+		try (Campaign campaign = new Campaign("sigkill")) {
+			sigkill(campaign);
+		}
+	}
+
+	private void sigkill(Campaign campaign) throws Exception {
 		Process consumer = campaign.startConsumer("STREAMING");
 		campaign.workload.start();
 		for (int kill = 0; kill < 10; kill++) {
-			campaign.awaitProgress();
+			campaign.awaitProgress(consumer);
 			campaign.ended(consumer, true);
 			consumer = campaign.startConsumer("STREAMING");
 		}
@@ -86,39 +91,46 @@ class FaultInjectionCampaignTests {
 
 	@Test
 	void serverShutDownFastAndImmediate() throws Exception {
-		Campaign campaign = new Campaign("shutdown");
-		campaign.startConsumer("STREAMING");
-		campaign.workload.start();
-		for (String mode : List.of("fast", "immediate", "fast", "immediate", "fast", "immediate")) {
-			campaign.awaitProgress();
-			server.restart(mode, 500);
+		try (Campaign campaign = new Campaign("shutdown")) {
+			Process consumer = campaign.startConsumer("STREAMING");
+			campaign.workload.start();
+			for (String mode : List.of("fast", "immediate", "fast", "immediate", "fast", "immediate")) {
+				campaign.awaitProgress(consumer);
+				server.restart(mode, 500);
+			}
+			campaign.finish("PostgreSQL shutdown, fast (SIGINT) x3 and immediate (SIGQUIT) x3, then restart", 6, false,
+					"workload transactions failed by the outages: " + campaign.workload.failed());
 		}
-		campaign.finish("PostgreSQL shutdown (pg_ctl -m fast x3, -m immediate x3) and restart", 6, false,
-				"workload transactions failed by the outages: " + campaign.workload.failed());
 	}
 
 	@Test
 	void replicationConnectionTerminated() throws Exception {
-		Campaign campaign = new Campaign("walsender");
-		campaign.startConsumer("STREAMING");
-		campaign.workload.start();
-		for (int cut = 0; cut < 10; cut++) {
-			campaign.awaitProgress();
-			await().atMost(Duration.ofSeconds(30)).until(campaign::terminateWalsender);
+		try (Campaign campaign = new Campaign("walsender")) {
+			Process consumer = campaign.startConsumer("STREAMING");
+			campaign.workload.start();
+			for (int cut = 0; cut < 10; cut++) {
+				campaign.awaitProgress(consumer);
+				await().atMost(Duration.ofSeconds(30)).until(campaign::terminateWalsender);
+			}
+			campaign.finish("replication connection cut (pg_terminate_backend of the walsender)", 10, false, "");
 		}
-		campaign.finish("replication connection cut (pg_terminate_backend of the walsender)", 10, false, "");
 	}
 
 	@Test
 	void listenersFailAtRandom() throws Exception {
-		Campaign campaign = new Campaign("failures");
+		try (Campaign campaign = new Campaign("failures")) {
+			listenersFail(campaign);
+		}
+	}
+
+	private void listenersFail(Campaign campaign) throws Exception {
 		String[] options = { "retry=0.001", "crash=0.0001" };
 		Process consumer = campaign.startConsumer("STREAMING", options);
 		campaign.workload.start();
 		int stops = 0;
 		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
 		while (stops < 3 && System.nanoTime() < deadline) {
-			campaign.awaitProgress();
+			campaign.awaitProgress(consumer);
 			if (!consumer.isAlive()) {
 				assertThat(consumer.exitValue()).as("a listener failure the handler gave up on stops the engine").isEqualTo(3);
 				campaign.ended(consumer, false);
@@ -126,34 +138,44 @@ class FaultInjectionCampaignTests {
 				consumer = campaign.startConsumer("STREAMING", options);
 			}
 		}
+		// the rest is drained by a consumer whose listener no longer fails: the last failing one is stopped
+		campaign.ended(consumer, true);
+		campaign.startConsumer("STREAMING");
 		Outcome outcome = campaign.finish("listener exceptions at random (retried, or stopping the engine)",
-				campaign.logCount("INJECTED"), true, stops + " of them stopped the engine (exit, restart)");
+				campaign.logCount("INJECTED"), true, stops + " of them stopped the engine (exit, restart); then "
+						+ "SIGKILL and a consumer without failures drained the rest");
 		assertThat(campaign.logCount("INJECTED")).isPositive();
 		assertThat(outcome.deliveries()).isPositive();
 	}
 
 	@Test
 	void pauseResumeStorm() throws Exception {
-		Campaign campaign = new Campaign("storm");
-		campaign.startConsumer("STREAMING", "storm");
-		campaign.workload.start();
-		for (int i = 0; i < 8; i++) {
-			campaign.awaitProgress();
+		try (Campaign campaign = new Campaign("storm")) {
+			Process consumer = campaign.startConsumer("STREAMING", "storm");
+			campaign.workload.start();
+			for (int i = 0; i < 8; i++) {
+				campaign.awaitProgress(consumer);
+			}
+			long toggles = campaign.logCount("STORM") * 100;
+			campaign.finish("pause/resume storm (a toggle every 2-40 ms)", toggles, false, "");
+			assertThat(toggles).isPositive();
 		}
-		long toggles = campaign.logCount("STORM") * 100;
-		campaign.finish("pause/resume storm (a toggle every 2-40 ms)", toggles, false, "");
-		assertThat(toggles).isPositive();
 	}
 
 	@Test
 	void standbyTakesOver() throws Exception {
-		Campaign campaign = new Campaign("standby");
+		try (Campaign campaign = new Campaign("standby")) {
+			standby(campaign);
+		}
+	}
+
+	private void standby(Campaign campaign) throws Exception {
 		Process active = campaign.startConsumer("STREAMING");
 		Process standby = campaign.startConsumer("STANDBY");
 		campaign.workload.start();
 		List<Long> takeoverMillis = new ArrayList<>();
 		for (int takeover = 0; takeover < 3; takeover++) {
-			campaign.awaitProgress();
+			campaign.awaitProgress(active);
 			campaign.ended(active, true);
 			long killed = System.nanoTime();
 			Path standbyLog = campaign.logs.get(campaign.logs.size() - 1);
@@ -170,7 +192,7 @@ class FaultInjectionCampaignTests {
 	 * One fault type's run: a database of the fault server, its workload, and the consumer processes started
 	 * one after the other on one slot.
 	 */
-	private final class Campaign {
+	private final class Campaign implements AutoCloseable {
 
 		private final String name;
 
@@ -214,12 +236,11 @@ class FaultInjectionCampaignTests {
 		}
 
 		/**
-		 * Wait until the last consumer's ledger has grown by a random amount (or it ended by itself): the random
-		 * point of the next fault.
+		 * Wait until a consumer's ledger has grown by a random amount (or it ended by itself): the random point
+		 * of the next fault.
 		 */
-		void awaitProgress() throws Exception {
-			Path ledger = this.ledgers.get(this.ledgers.size() - 1);
-			Process process = this.processes.get(this.processes.size() - 1);
+		void awaitProgress(Process process) throws Exception {
+			Path ledger = this.ledgers.get(this.processes.indexOf(process));
 			long target = size(ledger) + 20_000 + FaultInjectionCampaignTests.this.random.nextInt(400_000);
 			await().atMost(Duration.ofSeconds(90)).until(() -> size(ledger) >= target || !process.isAlive());
 		}
@@ -258,15 +279,9 @@ class FaultInjectionCampaignTests {
 		 */
 		Outcome finish(String fault, long injected, boolean crashes, String notes) throws Exception {
 			this.workload.stop();
-			try {
-				await().atMost(DRAIN).pollInterval(Duration.ofSeconds(1))
-					.until(() -> FaultLedger.allDelivered(this.database, this.ledgers));
-			}
-			finally {
-				for (Process process : this.processes) {
-					process.destroyForcibly().waitFor();
-				}
-			}
+			await().atMost(DRAIN).pollInterval(Duration.ofSeconds(1))
+				.until(() -> FaultLedger.allDelivered(this.database, this.ledgers));
+			close();
 			Outcome outcome = FaultLedger.read(this.database).check(this.ledgers, this.confirmedAtEnd);
 			REPORT.add(String.format("| %s | %d | %,d | %,d | %,d | %d | %,d / %d | %s |", fault, injected,
 					outcome.committedTransactions(), outcome.committedChanges(), outcome.deliveries(), outcome.lost(),
@@ -280,6 +295,15 @@ class FaultInjectionCampaignTests {
 				assertThat(outcome.duplicates()).as("duplicates without a consumer crash").isZero();
 			}
 			return outcome;
+		}
+
+		/** Whatever happened: no writer and no consumer outlives the test. */
+		@Override
+		public void close() throws InterruptedException {
+			this.workload.stop();
+			for (Process process : this.processes) {
+				process.destroyForcibly().waitFor();
+			}
 		}
 
 		private static long size(Path file) throws Exception {

@@ -1,8 +1,7 @@
 package dev.pgcdc.replication;
 
-import java.io.File;
 import java.io.IOException;
-import java.lang.reflect.Field;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -12,8 +11,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * A PostgreSQL server of its own for the fault-injection campaign, which shuts it down the way an operator
- * or a crash does ({@code pg_ctl stop -m fast|immediate}) and starts it again on the same data directory and
- * port.
+ * or a crash does (the signals of {@code pg_ctl stop -m fast|immediate}: SIGINT, SIGQUIT) and starts it again
+ * on the same data directory and port.
  *
  * <p>Commits are synchronous here (the shared test server commits asynchronously for speed): an immediate
  * shutdown must not take back a commit the workload saw succeed, or the comparison with its ledger would
@@ -44,12 +43,20 @@ final class FaultServer implements AutoCloseable {
 	 * @param downMillis how long the server stays down
 	 */
 	void restart(String mode, long downMillis) throws Exception {
-		Process stop = new ProcessBuilder(pgCtl(), "-D", this.data.toString(), "-m", mode, "-w", "stop")
-			.redirectErrorStream(true)
-			.start();
-		String output = new String(stop.getInputStream().readAllBytes());
-		if (!stop.waitFor(60, TimeUnit.SECONDS) || stop.exitValue() != 0) {
-			throw new IllegalStateException("pg_ctl stop -m " + mode + " failed: " + output);
+		// what pg_ctl stop -m fast|immediate sends to the postmaster; pg_ctl itself refuses to run as root
+		long pid = Long.parseLong(Files.readAllLines(this.data.resolve("postmaster.pid")).get(0).trim());
+		String signal = switch (mode) {
+			case "fast" -> "INT";
+			case "immediate" -> "QUIT";
+			default -> throw new IllegalArgumentException(mode);
+		};
+		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+		if (kill.waitFor() != 0) {
+			throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+		}
+		ProcessHandle postmaster = ProcessHandle.of(pid).orElse(null);
+		if (postmaster != null) {
+			postmaster.onExit().get(60, TimeUnit.SECONDS);
 		}
 		closeQuietly();
 		// a deliberate outage: the consumer and the workload see the server down for this long
@@ -64,19 +71,12 @@ final class FaultServer implements AutoCloseable {
 			.setCleanDataDirectory(false);
 	}
 
-	/** The pg_ctl that came with the binaries this server runs (zonky keeps their directory private). */
-	private String pgCtl() throws ReflectiveOperationException {
-		Field field = EmbeddedPostgres.class.getDeclaredField("pgDir");
-		field.setAccessible(true);
-		return new File((File) field.get(this.server), "bin/pg_ctl").getPath();
-	}
-
 	private void closeQuietly() {
 		try {
 			this.server.close();
 		}
 		catch (IOException | RuntimeException ex) {
-			// already stopped by pg_ctl; close only releases zonky's lock on the data directory
+			// already stopped by the signal; close only releases zonky's lock on the data directory
 		}
 	}
 

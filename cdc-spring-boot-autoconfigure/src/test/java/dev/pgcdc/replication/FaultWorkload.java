@@ -97,7 +97,9 @@ final class FaultWorkload implements Runnable {
 	 */
 	long stop() throws InterruptedException {
 		this.running = false;
-		this.thread.join();
+		if (this.thread != null) {
+			this.thread.join();
+		}
 		return this.committed.get();
 	}
 
