@@ -113,6 +113,11 @@ public final class LatencyBenchmark {
 		long period = TimeUnit.SECONDS.toNanos(1) / rate;
 		try (Connection connection = database.connect();
 				PreparedStatement insert = connection.prepareStatement("INSERT INTO latency VALUES (?, 'x')")) {
+			try (Statement statement = connection.createStatement()) {
+				// PostgreSQL's default, which the embedded server turns off: an asynchronous commit reaches the WAL
+				// sender only when the WAL writer flushes it (wal_writer_delay, 200 ms), which is not pgcdc's latency
+				statement.execute("SET synchronous_commit = on");
+			}
 			long start = System.nanoTime();
 			for (int id = 0; id < total; id++) {
 				// a fixed schedule: a late commit does not move the ones after it
