@@ -149,6 +149,56 @@ class HostileInputTests {
 			.isNotNull();
 	}
 
+	@Test
+	void sqlInConfiguredNamesIsAnUnknownNameNeverExecuted() {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("injection");
+		database.execute("CREATE TABLE victims (id bigint PRIMARY KEY)");
+		ReplicationSettings tables = EngineTestSupport.settings(database, "injection")
+			.withTables(List.of("victims; DROP TABLE victims; --"));
+		assertThatThrownBy(() -> start(tables)).isInstanceOf(ReplicationSetupException.class)
+			.hasMessageContaining("does not exist");
+		ReplicationSettings publication = ReplicationSettings.defaults(new ConnectionSettings(database.jdbcUrl(),
+				database.username(), database.password()), "injection", "p\"; DROP TABLE victims; --");
+		this.engine = EngineTestSupport.engine(publication.withTables(List.of("victims")), new CollectingConsumer(false));
+		this.engine.start();
+		this.engine.stop();
+		// fails if the table was dropped
+		database.execute("SELECT 'victims'::regclass");
+		assertThat(countPublications(database, "p\"; DROP TABLE victims; --")).as("the odd name is a name").isOne();
+	}
+
+	@Test
+	void quotedMixedCaseAndUnicodeIdentifiersStream() {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("identifiers");
+		database.execute("CREATE SCHEMA \"Sales Ünits\"",
+				"CREATE TABLE \"Sales Ünits\".\"Order \"\"Items\"\"\" (\"Id\" bigint PRIMARY KEY, \"naïve column\" text)");
+		CollectingConsumer consumer = new CollectingConsumer(false);
+		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "identifiers")
+			.withTables(List.of("Sales Ünits.Order \"Items\"")), consumer);
+		this.engine.start();
+		database.execute("INSERT INTO \"Sales Ünits\".\"Order \"\"Items\"\"\" VALUES (1, 'ok')");
+		await().atMost(Duration.ofSeconds(20)).until(() -> consumer.changes.size() == 1);
+		ChangeEvent event = consumer.changes.get(0);
+		assertThat(event.table().schema()).isEqualTo("Sales Ünits");
+		assertThat(event.table().name()).isEqualTo("Order \"Items\"");
+		assertThat(event.after().get("Id")).isEqualTo(1L);
+		assertThat(event.after().get("naïve column")).isEqualTo("ok");
+	}
+
+	private static long countPublications(TestDatabase database, String name) {
+		try (var connection = database.connect();
+				var statement = connection.prepareStatement("SELECT count(*) FROM pg_publication WHERE pubname = ?")) {
+			statement.setString(1, name);
+			try (var rs = statement.executeQuery()) {
+				rs.next();
+				return rs.getLong(1);
+			}
+		}
+		catch (java.sql.SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	private void start(ReplicationSettings settings) {
 		this.engine = EngineTestSupport.engine(settings, new CollectingConsumer(false));
 		this.engine.start();
