@@ -82,8 +82,8 @@ public final class LargeTransactionBenchmark {
 			double rowsPerSecond = received / seconds;
 			System.out.printf("Large transaction: %,d rows in one transaction, child JVM -Xmx%s, whole-transaction "
 					+ "consumer: %.2f s = %,.0f rows/s (%.2f x raw %,.0f rows/s), heap used at most %s MB, no "
-					+ "OutOfMemoryError%n", received, HEAP, seconds, rowsPerSecond, rowsPerSecond / raw.rowsPerSecond(),
-					raw.rowsPerSecond(), parts[3]);
+					+ "OutOfMemoryError (%s)%n", received, HEAP, seconds, rowsPerSecond, rowsPerSecond / raw.rowsPerSecond(),
+					raw.rowsPerSecond(), parts[3], LatencyBenchmark.load());
 			return received == rows;
 		}
 		finally {

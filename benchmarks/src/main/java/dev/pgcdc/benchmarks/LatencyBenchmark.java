@@ -104,7 +104,7 @@ public final class LatencyBenchmark {
 				+ "p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; %,d of %,d changes received%n", rate, achieved,
 				seconds, WARM_UP_SECONDS, percentile(measured, 0.50), percentile(measured, 0.95),
 				percentile(measured, 0.99), measured[measured.length - 1] / 1e6, received.get(), total);
-		System.out.printf("target p99 <= %.0f ms: %s%n", TARGET_P99_MILLIS, met ? "met" : "NOT met");
+		System.out.printf("target p99 <= %.0f ms: %s (%s)%n", TARGET_P99_MILLIS, met ? "met" : "NOT met", load());
 		return received.get() == total;
 	}
 
@@ -130,6 +130,20 @@ public final class LatencyBenchmark {
 				insert.executeUpdate();
 			}
 			return total / ((System.nanoTime() - start) / 1e9);
+		}
+	}
+
+	/**
+	 * The machine's load average, for the reader of a figure: above the number of cores, other processes
+	 * delayed the benchmark's threads.
+	 */
+	static String load() {
+		try {
+			String[] fields = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+			return "load average " + fields[0] + " on " + Runtime.getRuntime().availableProcessors() + " cores";
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return "load average unknown";
 		}
 	}
 
