@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.TransactionEvent;
-import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.ReplicationEngine;
@@ -157,10 +156,7 @@ public final class LargeTransactionBenchmark {
 			.createSlot(false)
 			.createPublication(false)
 			.build();
-		ReplicationEngine engine = new ReplicationEngine(settings, List.of(consumer), (c, item, failure) -> {
-			throw failure;
-		}, ValueConverter.simple());
-		engine.start();
+		ReplicationEngine engine = LatencyBenchmark.startEngine(settings, consumer);
 		done.await();
 		engine.stop();
 		System.out.printf(Locale.ROOT, "RESULT %d %.3f %d%n", transactionRows.get(), seconds.get() / 1e9,

@@ -82,10 +82,7 @@ public final class LatencyBenchmark {
 			.tables(List.of("latency"))
 			.temporarySlot(true)
 			.build();
-		ReplicationEngine engine = new ReplicationEngine(settings, List.of(consumer), (c, item, failure) -> {
-			throw failure;
-		}, ValueConverter.simple());
-		engine.start();
+		ReplicationEngine engine = startEngine(settings, consumer);
 		double achieved;
 		try {
 			achieved = write(database, total, rate);
@@ -106,6 +103,15 @@ public final class LatencyBenchmark {
 				percentile(measured, 0.99), measured[measured.length - 1] / 1e6, received.get(), total);
 		System.out.printf("target p99 <= %.0f ms: %s (%s)%n", TARGET_P99_MILLIS, met ? "met" : "NOT met", load());
 		return received.get() == total;
+	}
+
+	/** Start the bare engine (no Spring) with one consumer; a consumer failure stops it. */
+	static ReplicationEngine startEngine(ReplicationSettings settings, ChangeConsumer consumer) {
+		ReplicationEngine engine = new ReplicationEngine(settings, List.of(consumer), (c, item, failure) -> {
+			throw failure;
+		}, ValueConverter.simple());
+		engine.start();
+		return engine;
 	}
 
 	/** Commit single-row transactions on a fixed schedule; returns the rate achieved. */

@@ -77,119 +77,116 @@ class FaultInjectionCampaignTests {
 
 	@Test
 	void consumerKilledWithSigkillAtRandomPoints() throws Exception {
-		try (Campaign campaign = new Campaign("sigkill")) {
-			sigkill(campaign);
-		}
-	}
-
-	private void sigkill(Campaign campaign) throws Exception {
-		Process consumer = campaign.startConsumer("STREAMING");
-		campaign.workload.start();
-		for (int kill = 0; kill < 10; kill++) {
-			campaign.awaitProgress(consumer);
-			campaign.ended(consumer, true);
-			consumer = campaign.startConsumer("STREAMING");
-		}
-		campaign.finish("SIGKILL of the consumer JVM", 10, true, "");
+		campaign("sigkill", (campaign) -> {
+			Process consumer = campaign.begin();
+			for (int kill = 0; kill < 10; kill++) {
+				campaign.awaitProgress(consumer);
+				campaign.ended(consumer, true);
+				consumer = campaign.startConsumer("STREAMING");
+			}
+			campaign.finish("SIGKILL of the consumer JVM", 10, true, "");
+		});
 	}
 
 	@Test
 	void serverShutDownFastAndImmediate() throws Exception {
-		try (Campaign campaign = new Campaign("shutdown")) {
-			Process consumer = campaign.startConsumer("STREAMING");
-			campaign.workload.start();
+		campaign("shutdown", (campaign) -> {
+			Process consumer = campaign.begin();
 			for (String mode : List.of("fast", "immediate", "fast", "immediate", "fast", "immediate")) {
 				campaign.awaitProgress(consumer);
 				server.restart(mode, 500);
 			}
 			campaign.finish("PostgreSQL shutdown, fast (SIGINT) x3 and immediate (SIGQUIT) x3, then restart", 6, false,
 					"workload transactions failed by the outages: " + campaign.workload.failed());
-		}
+		});
 	}
 
 	@Test
 	void replicationConnectionTerminated() throws Exception {
-		try (Campaign campaign = new Campaign("walsender")) {
-			Process consumer = campaign.startConsumer("STREAMING");
-			campaign.workload.start();
+		campaign("walsender", (campaign) -> {
+			Process consumer = campaign.begin();
 			for (int cut = 0; cut < 10; cut++) {
 				campaign.awaitProgress(consumer);
 				await().atMost(Duration.ofSeconds(30)).until(campaign::terminateWalsender);
 			}
 			campaign.finish("replication connection cut (pg_terminate_backend of the walsender)", 10, false, "");
-		}
+		});
 	}
 
 	@Test
 	void listenersFailAtRandom() throws Exception {
-		try (Campaign campaign = new Campaign("failures")) {
-			listenersFail(campaign);
-		}
-	}
-
-	private void listenersFail(Campaign campaign) throws Exception {
-		String[] options = { "retry=0.001", "crash=0.0001" };
-		Process consumer = campaign.startConsumer("STREAMING", options);
-		campaign.workload.start();
-		int stops = 0;
-		long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-		while (stops < 3 && System.nanoTime() < deadline) {
-			campaign.awaitProgress(consumer);
-			if (!consumer.isAlive()) {
-				assertThat(consumer.exitValue()).as("a listener failure the handler gave up on stops the engine").isEqualTo(3);
-				campaign.ended(consumer, false);
-				stops++;
-				consumer = campaign.startConsumer("STREAMING", options);
+		campaign("failures", (campaign) -> {
+			String[] options = { "retry=0.001", "crash=0.0001" };
+			Process consumer = campaign.begin(options);
+			int stops = 0;
+			long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+			while (stops < 3 && System.nanoTime() < deadline) {
+				campaign.awaitProgress(consumer);
+				if (!consumer.isAlive()) {
+					assertThat(consumer.exitValue()).as("a listener failure the handler gave up on stops the engine")
+						.isEqualTo(3);
+					campaign.ended(consumer, false);
+					stops++;
+					consumer = campaign.startConsumer("STREAMING", options);
+				}
 			}
-		}
-		// the rest is drained by a consumer whose listener no longer fails: the last failing one is stopped
-		campaign.ended(consumer, true);
-		campaign.startConsumer("STREAMING");
-		Outcome outcome = campaign.finish("listener exceptions at random (retried, or stopping the engine)",
-				campaign.logCount("INJECTED"), true, stops + " of them stopped the engine (exit, restart); then "
-						+ "SIGKILL and a consumer without failures drained the rest");
-		assertThat(campaign.logCount("INJECTED")).isPositive();
-		assertThat(outcome.deliveries()).isPositive();
+			// the rest is drained by a consumer whose listener no longer fails: the last failing one is stopped
+			campaign.ended(consumer, true);
+			campaign.startConsumer("STREAMING");
+			Outcome outcome = campaign.finish("listener exceptions at random (retried, or stopping the engine)",
+					campaign.logCount("INJECTED"), true, stops + " of them stopped the engine (exit, restart); then "
+							+ "SIGKILL and a consumer without failures drained the rest");
+			assertThat(campaign.logCount("INJECTED")).isPositive();
+			assertThat(outcome.deliveries()).isPositive();
+		});
 	}
 
 	@Test
 	void pauseResumeStorm() throws Exception {
-		try (Campaign campaign = new Campaign("storm")) {
-			Process consumer = campaign.startConsumer("STREAMING", "storm");
-			campaign.workload.start();
+		campaign("storm", (campaign) -> {
+			Process consumer = campaign.begin("storm");
 			for (int i = 0; i < 8; i++) {
 				campaign.awaitProgress(consumer);
 			}
 			long toggles = campaign.logCount("STORM") * 100;
 			campaign.finish("pause/resume storm (a toggle every 2-40 ms)", toggles, false, "");
 			assertThat(toggles).isPositive();
-		}
+		});
 	}
 
 	@Test
 	void standbyTakesOver() throws Exception {
-		try (Campaign campaign = new Campaign("standby")) {
-			standby(campaign);
+		campaign("standby", (campaign) -> {
+			Process active = campaign.begin();
+			Process standby = campaign.startConsumer("STANDBY");
+			List<Long> takeoverMillis = new ArrayList<>();
+			for (int takeover = 0; takeover < 3; takeover++) {
+				campaign.awaitProgress(active);
+				campaign.ended(active, true);
+				long killed = System.nanoTime();
+				Path standbyLog = campaign.logs.get(campaign.logs.size() - 1);
+				await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(standbyLog).contains("STATE STREAMING"));
+				takeoverMillis.add((System.nanoTime() - killed) / 1_000_000);
+				active = standby;
+				standby = campaign.startConsumer("STANDBY");
+			}
+			campaign.finish("standby takeover (active consumer SIGKILLed, standby on the same slot)", 3, true,
+					"takeover after the kill (ms): " + takeoverMillis);
+		});
+	}
+
+	private void campaign(String name, Scenario scenario) throws Exception {
+		try (Campaign campaign = new Campaign(name)) {
+			scenario.run(campaign);
 		}
 	}
 
-	private void standby(Campaign campaign) throws Exception {
-		Process active = campaign.startConsumer("STREAMING");
-		Process standby = campaign.startConsumer("STANDBY");
-		campaign.workload.start();
-		List<Long> takeoverMillis = new ArrayList<>();
-		for (int takeover = 0; takeover < 3; takeover++) {
-			campaign.awaitProgress(active);
-			campaign.ended(active, true);
-			long killed = System.nanoTime();
-			Path standbyLog = campaign.logs.get(campaign.logs.size() - 1);
-			await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(standbyLog).contains("STATE STREAMING"));
-			takeoverMillis.add((System.nanoTime() - killed) / 1_000_000);
-			active = standby;
-			standby = campaign.startConsumer("STANDBY");
-		}
-		campaign.finish("standby takeover (active consumer SIGKILLed, standby on the same slot)", 3, true,
-				"takeover after the kill (ms): " + takeoverMillis);
+	/** The faults of one fault type, injected into a running campaign. */
+	@FunctionalInterface
+	private interface Scenario {
+
+		void run(Campaign campaign) throws Exception;
+
 	}
 
 	/**
@@ -221,6 +218,13 @@ class FaultInjectionCampaignTests {
 			FaultWorkload.createSchema(this.database);
 			this.workload = new FaultWorkload(this.database, FaultInjectionCampaignTests.this.random.nextLong(),
 					TRANSACTIONS_PER_SECOND);
+		}
+
+		/** Start the first consumer, streaming, then the workload. */
+		Process begin(String... options) throws Exception {
+			Process consumer = startConsumer("STREAMING", options);
+			this.workload.start();
+			return consumer;
 		}
 
 		Process startConsumer(String expectedState, String... options) throws Exception {

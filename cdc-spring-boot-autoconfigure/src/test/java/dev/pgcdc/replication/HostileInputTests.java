@@ -6,7 +6,6 @@ import java.util.List;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,16 +16,7 @@ import static org.awaitility.Awaitility.await;
  * Misconfigurations and hostile inputs not covered elsewhere (see docs/failure-modes.md for the whole
  * table): each ends in a clear error or is handled safely, and never loses a change silently.
  */
-class HostileInputTests {
-
-	private ReplicationEngine engine;
-
-	@AfterEach
-	void stopEngine() {
-		if (this.engine != null) {
-			this.engine.stop();
-		}
-	}
+class HostileInputTests extends EngineTestBase {
 
 	@Test
 	void databaseThatDoesNotExistFailsStartupNamingIt() {
@@ -53,8 +43,7 @@ class HostileInputTests {
 
 	@Test
 	void slotDroppedWhileStreamingStopsWithTheRecovery() throws Exception {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("slot_dropped");
-		database.execute("CREATE TABLE items (id bigint PRIMARY KEY)");
+		TestDatabase database = database("slot_dropped", "CREATE TABLE items (id bigint PRIMARY KEY)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
 		// a long back-off leaves time to drop the slot between the cut connection and the reconnection
 		ReplicationSettings settings = EngineTestSupport.settings(database, "slot_dropped").withTables(List.of("items"))
@@ -75,12 +64,9 @@ class HostileInputTests {
 
 	@Test
 	void publicationDroppedWhileStreamingStopsInsteadOfSkipping() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("publication_dropped");
-		database.execute("CREATE TABLE items (id bigint PRIMARY KEY)");
+		TestDatabase database = database("publication_dropped", "CREATE TABLE items (id bigint PRIMARY KEY)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "publication_dropped")
-			.withTables(List.of("items")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "publication_dropped", consumer, "items");
 		database.execute("INSERT INTO items VALUES (1)");
 		await().atMost(Duration.ofSeconds(20)).until(() -> consumer.changes.size() == 1);
 		database.execute("DROP PUBLICATION publication_dropped", "INSERT INTO items VALUES (2)");
@@ -91,12 +77,10 @@ class HostileInputTests {
 
 	@Test
 	void capturedTableDroppedWhileStreamingLeavesTheOthersStreaming() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("table_dropped");
-		database.execute("CREATE TABLE items (id bigint PRIMARY KEY)", "CREATE TABLE others (id bigint PRIMARY KEY)");
+		TestDatabase database = database("table_dropped",
+				"CREATE TABLE items (id bigint PRIMARY KEY)", "CREATE TABLE others (id bigint PRIMARY KEY)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "table_dropped")
-			.withTables(List.of("items", "others")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "table_dropped", consumer, "items", "others");
 		database.execute("INSERT INTO items VALUES (1)", "DROP TABLE items", "INSERT INTO others VALUES (2)");
 		await().atMost(Duration.ofSeconds(20)).until(() -> consumer.changes.size() == 2);
 		assertThat(consumer.changes).extracting((event) -> event.table().name()).containsExactly("items", "others");
@@ -105,8 +89,8 @@ class HostileInputTests {
 
 	@Test
 	void rowLargerThanTheQueueLimitIsDeliveredWhole() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("enormous_row");
-		database.execute("CREATE TABLE docs (id bigint PRIMARY KEY, body text, blob bytea)");
+		TestDatabase database = database("enormous_row",
+				"CREATE TABLE docs (id bigint PRIMARY KEY, body text, blob bytea)");
 		CollectingConsumer consumer = new CollectingConsumer(true);
 		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "enormous_row")
 			.withTables(List.of("docs"))
@@ -125,8 +109,7 @@ class HostileInputTests {
 
 	@Test
 	void invalidUtf8IsRefusedByAUtf8DatabaseAndStopsTheStreamFromAnSqlAsciiOne() throws Exception {
-		TestDatabase utf8 = EmbeddedPostgresSupport.createDatabase("utf8");
-		utf8.execute("CREATE TABLE notes (id bigint PRIMARY KEY, body text)");
+		TestDatabase utf8 = database("utf8", "CREATE TABLE notes (id bigint PRIMARY KEY, body text)");
 		assertThatThrownBy(() -> utf8.execute("INSERT INTO notes VALUES (1, convert_from('\\xe9'::bytea, 'UTF8'))"))
 			.rootCause()
 			.hasMessageContaining("invalid byte sequence for encoding \"UTF8\"");
@@ -134,9 +117,7 @@ class HostileInputTests {
 		TestDatabase ascii = new TestDatabase(utf8.port(), "sql_ascii_notes");
 		ascii.execute("CREATE TABLE notes (id bigint PRIMARY KEY, body text)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(ascii, "sql_ascii_notes")
-			.withTables(List.of("notes")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(ascii, "sql_ascii_notes", consumer, "notes");
 		// an SQL_ASCII database stores any byte: 0xE9 alone is not UTF-8, and the server cannot send it
 		ascii.execute("INSERT INTO notes VALUES (1, 'plain')", "INSERT INTO notes VALUES (2, E'caf\\xe9')",
 				"INSERT INTO notes VALUES (3, 'after')");
@@ -151,8 +132,7 @@ class HostileInputTests {
 
 	@Test
 	void sqlInConfiguredNamesIsAnUnknownNameNeverExecuted() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("injection");
-		database.execute("CREATE TABLE victims (id bigint PRIMARY KEY)");
+		TestDatabase database = database("injection", "CREATE TABLE victims (id bigint PRIMARY KEY)");
 		ReplicationSettings tables = EngineTestSupport.settings(database, "injection")
 			.withTables(List.of("victims; DROP TABLE victims; --"));
 		assertThatThrownBy(() -> start(tables)).isInstanceOf(ReplicationSetupException.class)
@@ -169,13 +149,10 @@ class HostileInputTests {
 
 	@Test
 	void quotedMixedCaseAndUnicodeIdentifiersStream() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("identifiers");
-		database.execute("CREATE SCHEMA \"Sales Ünits\"",
+		TestDatabase database = database("identifiers", "CREATE SCHEMA \"Sales Ünits\"",
 				"CREATE TABLE \"Sales Ünits\".\"Order \"\"Items\"\"\" (\"Id\" bigint PRIMARY KEY, \"naïve column\" text)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "identifiers")
-			.withTables(List.of("Sales Ünits.Order \"Items\"")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "identifiers", consumer, "Sales Ünits.Order \"Items\"");
 		database.execute("INSERT INTO \"Sales Ünits\".\"Order \"\"Items\"\"\" VALUES (1, 'ok')");
 		await().atMost(Duration.ofSeconds(20)).until(() -> consumer.changes.size() == 1);
 		ChangeEvent event = consumer.changes.get(0);

@@ -8,9 +8,7 @@ import java.util.Map;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableId;
-import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,25 +19,14 @@ import static org.awaitility.Awaitility.await;
  * change was committed (PostgreSQL sends a Relation message before the first change of a new shape), and
  * typed mapping ({@code Row.to}) keeps working. Events queued before a change keep their old shape too.
  */
-class SchemaChangeTests {
-
-	private ReplicationEngine engine;
-
-	@AfterEach
-	void stopEngine() {
-		if (this.engine != null) {
-			this.engine.stop();
-		}
-	}
+class SchemaChangeTests extends EngineTestBase {
 
 	@Test
 	void addRenameDropColumnAndChangeTypesWhileStreaming() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("schema_change");
-		database.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, amount int)");
+		TestDatabase database = database("schema_change",
+				"CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, amount int)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "schema_change").withTables(List.of("orders")),
-				consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "schema_change", consumer, "orders");
 		// the statements run one after the other without waiting: the old-shape events are still queued, or
 		// being built, when the next shape arrives
 		database.execute("INSERT INTO orders VALUES (1, 'NEW', 10)",
@@ -96,12 +83,10 @@ class SchemaChangeTests {
 
 	@Test
 	void tableAddedToThePublicationWhileStreamingIsDelivered() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("schema_new_table");
-		database.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text)");
+		TestDatabase database = database("schema_new_table",
+				"CREATE TABLE orders (id bigint PRIMARY KEY, status text)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "schema_new_table")
-			.withTables(List.of("orders")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "schema_new_table", consumer, "orders");
 		await().atMost(Duration.ofSeconds(20)).until(() -> this.engine.state() == EngineState.STREAMING);
 		database.execute("INSERT INTO orders VALUES (1, 'NEW')",
 				"CREATE TABLE customers (id bigint PRIMARY KEY, name text)",
@@ -117,11 +102,10 @@ class SchemaChangeTests {
 
 	@Test
 	void tableCreatedUnderAnAllTablesPublicationIsDelivered() {
-		TestDatabase database = EmbeddedPostgresSupport.createDatabase("schema_all_tables");
-		database.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text)");
+		TestDatabase database = database("schema_all_tables",
+				"CREATE TABLE orders (id bigint PRIMARY KEY, status text)");
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "schema_all_tables"), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "schema_all_tables", consumer);
 		await().atMost(Duration.ofSeconds(20)).until(() -> this.engine.state() == EngineState.STREAMING);
 		database.execute("CREATE TABLE customers (id bigint PRIMARY KEY, name text)",
 				"INSERT INTO customers VALUES (1, 'Ada')");
