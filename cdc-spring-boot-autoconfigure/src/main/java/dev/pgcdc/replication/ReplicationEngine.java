@@ -149,6 +149,9 @@ public final class ReplicationEngine {
 
 	private long lastWatchedReceiveLsn;
 
+	/** Where a transaction cut off by a lost connection continues; reader thread only. */
+	private final TransactionContinuation continuation = new TransactionContinuation();
+
 	/** Re-snapshot while streaming (watermark chunks, see ResnapshotCoordinator). */
 	private final ResnapshotCoordinator resnapshots;
 
@@ -206,6 +209,10 @@ public final class ReplicationEngine {
 				consumer.attach(this::consumerFailed);
 			}
 			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes());
+			if (this.continuation.abandon()) {
+				// the last run stopped in the middle of a transaction that consumers may hold a part of
+				this.queue.offerFirst(resetBatch());
+			}
 			this.dispatcher = new Dispatcher(this.queue, this.consumers, this.errorHandler, this.flushTracker,
 					this.statistics, this::dispatchFailed);
 			this.dispatcherThread = newThread(this.dispatcher, "pgcdc-dispatch-" + this.settings.slotName());
@@ -627,7 +634,9 @@ public final class ReplicationEngine {
 	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
 		String message = String.valueOf(ex.getMessage());
 		String sqlState = (ex instanceof SQLException sql) ? sql.getSQLState() : null;
-		this.queueReset();
+		if (this.continuation.interrupted()) {
+			this.queueReset();
+		}
 		if ("55006".equals(sqlState) || message.contains("is active for PID")) {
 			this.state = EngineState.STANDBY;
 			this.lastError = null;
@@ -685,8 +694,7 @@ public final class ReplicationEngine {
 	}
 
 	private void queueReset() {
-		EventBatch reset = new EventBatch(1);
-		reset.add(new StreamReset(), 0);
+		EventBatch reset = resetBatch();
 		try {
 			while (this.running && !this.queue.offer(reset, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
 				// the dispatcher drains the queue; wait for room
@@ -695,6 +703,12 @@ public final class ReplicationEngine {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	private static EventBatch resetBatch() {
+		EventBatch reset = new EventBatch(1);
+		reset.add(new StreamReset(), 0);
+		return reset;
 	}
 
 	private void stream(PGReplicationStream stream) throws SQLException {
@@ -730,7 +744,13 @@ public final class ReplicationEngine {
 			else if (message instanceof Begin begin) {
 				this.inTransaction = true;
 				assembler.begin(begin);
-				batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+				TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
+				if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
+					batch.add(new StreamReset(), 0);
+				}
+				if (start != TransactionContinuation.Start.CONTINUED) {
+					batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+				}
 			}
 			else if (message instanceof Commit commit) {
 				Lsn endLsn = new Lsn(commit.endLsn());
@@ -741,6 +761,7 @@ public final class ReplicationEngine {
 				if (batch == null) {
 					return;
 				}
+				this.continuation.committed();
 				this.resumeLsn = endLsn;
 				this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
 				this.inTransaction = false;
@@ -764,6 +785,7 @@ public final class ReplicationEngine {
 					&& logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
 				// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
 				for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, assembler)) {
+					this.continuation.notContinuable();
 					batch.add(row, ((TupleRow) row.after()).size());
 					if (batch.isFull()) {
 						batch = handOver(stream, batch);
@@ -774,7 +796,8 @@ public final class ReplicationEngine {
 				}
 			}
 			else if (message instanceof Message logical) {
-				if (!logical.prefix().startsWith(HEARTBEAT_PREFIX) && !logical.prefix().equals(WAKEUP_PREFIX)) {
+				if (!logical.prefix().startsWith(HEARTBEAT_PREFIX) && !logical.prefix().equals(WAKEUP_PREFIX)
+						&& (!logical.transactional() || this.continuation.keep())) {
 					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
 							new Lsn(logical.lsn())), size);
 					if (!logical.transactional()) {
@@ -807,11 +830,12 @@ public final class ReplicationEngine {
 	}
 
 	/**
-	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped. The re-snapshot coordinator
-	 * sees every change first, to note the keys changed inside an open watermark window.
+	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped, and so is a change the
+	 * dispatcher got before the connection dropped in the middle of its transaction. The re-snapshot
+	 * coordinator sees every change first, to note the keys changed inside an open watermark window.
 	 */
 	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
-		if (event != null) {
+		if (event != null && this.continuation.keep()) {
 			batch.add(this.resnapshots.observe(event), size);
 		}
 	}
@@ -846,6 +870,7 @@ public final class ReplicationEngine {
 			Thread.currentThread().interrupt();
 			throw new SQLException("Interrupted while handing events to the dispatcher", ex);
 		}
+		this.continuation.handedOver();
 		return new EventBatch(BATCH_ITEMS);
 	}
 

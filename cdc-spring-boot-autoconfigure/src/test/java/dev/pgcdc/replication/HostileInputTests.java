@@ -119,8 +119,9 @@ class HostileInputTests extends EngineTestBase {
 		CollectingConsumer consumer = new CollectingConsumer(false);
 		this.engine = EngineTestSupport.start(ascii, "sql_ascii_notes", consumer, "notes");
 		// an SQL_ASCII database stores any byte: 0xE9 alone is not UTF-8, and the server cannot send it
-		ascii.execute("INSERT INTO notes VALUES (1, 'plain')", "INSERT INTO notes VALUES (2, E'caf\\xe9')",
-				"INSERT INTO notes VALUES (3, 'after')");
+		ascii.execute("INSERT INTO notes VALUES (1, 'plain')");
+		await().atMost(Duration.ofSeconds(20)).until(() -> consumer.changes.size() == 1);
+		ascii.execute("INSERT INTO notes VALUES (2, E'caf\\xe9')", "INSERT INTO notes VALUES (3, 'after')");
 		await().atMost(Duration.ofSeconds(20)).until(() -> this.engine.state() == EngineState.FAILED);
 		assertThat(consumer.changes).extracting((event) -> event.after().get("id")).containsExactly(1L);
 		assertThat(this.engine.lastError()).contains("invalid byte sequence")
