@@ -1,5 +1,7 @@
 package dev.pgcdc.replication;
 
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -106,10 +108,17 @@ class FaultInjectionCampaignTests {
 		campaign("walsender", (campaign) -> {
 			Process consumer = campaign.begin();
 			for (int cut = 0; cut < 10; cut++) {
-				campaign.awaitProgress(consumer);
+				if (cut % 2 == 0) {
+					campaign.awaitProgress(consumer);
+				}
+				else {
+					// half of the cuts land while the listener is in the middle of a large transaction
+					campaign.awaitMidTransaction(consumer);
+				}
 				await().atMost(Duration.ofSeconds(30)).until(campaign::terminateWalsender);
 			}
-			campaign.finish("replication connection cut (pg_terminate_backend of the walsender)", 10, false, "");
+			campaign.finish("replication connection cut (pg_terminate_backend of the walsender)", 10, false,
+					"5 of them in the middle of a transaction the listener had partly received");
 		});
 	}
 
@@ -251,6 +260,32 @@ class FaultInjectionCampaignTests {
 			Path ledger = this.ledgers.get(this.processes.indexOf(process));
 			long target = size(ledger) + 20_000 + FaultInjectionCampaignTests.this.random.nextInt(400_000);
 			await().atMost(Duration.ofSeconds(90)).until(() -> size(ledger) >= target || !process.isAlive());
+		}
+
+		/**
+		 * Wait until a consumer has received at least 500 changes of a transaction whose end it has not seen.
+		 */
+		void awaitMidTransaction(Process process) {
+			Path ledger = this.ledgers.get(this.processes.indexOf(process));
+			await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+				.until(() -> openTransactionChanges(ledger) >= 500);
+		}
+
+		/** The changes written after the last transaction end, from the file's last 64 kB. */
+		private static int openTransactionChanges(Path ledger) throws Exception {
+			try (RandomAccessFile file = new RandomAccessFile(ledger.toFile(), "r")) {
+				long from = Math.max(0, file.length() - 65_536);
+				byte[] tail = new byte[(int) (file.length() - from)];
+				file.seek(from);
+				file.readFully(tail);
+				String text = new String(tail, StandardCharsets.US_ASCII);
+				String[] lines = text.substring(0, text.lastIndexOf('\n') + 1).split("\n");
+				int open = 0;
+				for (int i = lines.length - 1; i >= 0 && lines[i].startsWith("E "); i--) {
+					open++;
+				}
+				return open;
+			}
 		}
 
 		/** A consumer ended (killed here, or stopped by itself): note where the slot stands. */

@@ -95,6 +95,7 @@ final class FaultLedger {
 			for (String line : lines(runs.get(r))) {
 				String[] parts = line.split(" ");
 				long xid = Long.parseLong(parts[1]);
+				thisRunTransactions.add(xid);
 				if (line.startsWith("C ")) {
 					if (earlierTransactions.contains(xid)) {
 						duplicateTransactions.add(xid);
@@ -103,7 +104,6 @@ final class FaultLedger {
 							redeliveredConfirmed++;
 						}
 					}
-					thisRunTransactions.add(xid);
 					continue;
 				}
 				deliveries++;

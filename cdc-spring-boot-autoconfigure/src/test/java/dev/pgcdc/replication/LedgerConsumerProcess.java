@@ -24,10 +24,10 @@ import dev.pgcdc.event.ValueConverter;
  * stops the engine; the process then exits with status 3), {@code storm} (pause and resume the engine
  * every few milliseconds), {@code seed=N}.
  *
- * <p>The ledger gets one line per change, {@code E xid table op id}, and one per transaction,
- * {@code C xid endLsn}, written with a single unbuffered write when the transaction commits and before the
- * engine may confirm it: the file holds exactly the transactions this process handled. A transaction cut
- * off by a lost connection ({@code onReset}) is forgotten, as the engine sends it again from its start.
+ * <p>The ledger gets one line per change as it is delivered, {@code E xid table op id}, and one at the end of
+ * each transaction, {@code C xid endLsn}, each with an unbuffered write before the engine may confirm the
+ * transaction: the file holds exactly what this process handled, the way a listener of single changes
+ * handles it (a change delivered twice shows twice).
  * State changes are printed ({@code STATE STREAMING}), and every injected failure ({@code INJECTED}).
  */
 public final class LedgerConsumerProcess {
@@ -122,6 +122,10 @@ public final class LedgerConsumerProcess {
 
 	}
 
+	/**
+	 * Writes each change as it is delivered, as a listener of single changes acts on it, and the end of each
+	 * transaction when it commits.
+	 */
 	private static final class Ledger implements ChangeConsumer {
 
 		private final OutputStream out;
@@ -130,7 +134,7 @@ public final class LedgerConsumerProcess {
 
 		private final double failure;
 
-		private final StringBuilder transaction = new StringBuilder();
+		private boolean changed;
 
 		Ledger(String file, Random random, double failure) throws IOException {
 			this.out = new FileOutputStream(file, true);
@@ -139,35 +143,32 @@ public final class LedgerConsumerProcess {
 		}
 
 		@Override
-		public void onChange(ChangeEvent event) {
+		public void onChange(ChangeEvent event) throws IOException {
 			if (this.failure > 0 && this.random.nextDouble() < this.failure) {
 				System.out.println("INJECTED");
 				throw new InjectedFailure();
 			}
 			Object id = (event.row() != null) ? event.row().get("id") : 0;
-			this.transaction.append("E ")
-				.append(event.xid())
-				.append(' ')
-				.append(event.table().name())
-				.append(' ')
-				.append(event.operation().name().charAt(0))
-				.append(' ')
-				.append(id)
-				.append('\n');
+			write("E " + event.xid() + " " + event.table().name() + " " + event.operation().name().charAt(0) + " " + id);
+			this.changed = true;
 		}
 
 		@Override
 		public void onCommit(TransactionCommit commit) throws IOException {
-			if (!this.transaction.isEmpty()) {
-				this.transaction.append("C ").append(commit.xid()).append(' ').append(commit.endLsn().value()).append('\n');
-				this.out.write(this.transaction.toString().getBytes(StandardCharsets.US_ASCII));
-				this.transaction.setLength(0);
+			if (this.changed) {
+				write("C " + commit.xid() + " " + commit.endLsn().value());
+				this.changed = false;
 			}
 		}
 
 		@Override
 		public void onReset() {
-			this.transaction.setLength(0);
+			// what was written was handled: a listener cannot take it back either
+			this.changed = false;
+		}
+
+		private void write(String line) throws IOException {
+			this.out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
 		}
 
 	}
