@@ -832,11 +832,15 @@ public final class ReplicationEngine {
 	/**
 	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped, and so is a change the
 	 * dispatcher got before the connection dropped in the middle of its transaction. The re-snapshot
-	 * coordinator sees every change first, to note the keys changed inside an open watermark window.
+	 * coordinator sees every change first (a skipped one again), to note the keys changed inside an open
+	 * watermark window.
 	 */
 	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
-		if (event != null && this.continuation.keep()) {
-			batch.add(this.resnapshots.observe(event), size);
+		if (event != null) {
+			dev.pgcdc.event.ChangeEvent observed = this.resnapshots.observe(event);
+			if (this.continuation.keep()) {
+				batch.add(observed, size);
+			}
 		}
 	}
 
