@@ -16,6 +16,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.ConnectionSettings;
+import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.replication.ReplicationSettings;
 
@@ -85,6 +86,11 @@ public final class LatencyBenchmark {
 		ReplicationEngine engine = startEngine(settings, consumer);
 		double achieved;
 		try {
+			// the temporary slot is created when the reader connects: writing earlier would not be captured
+			long ready = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (engine.state() != EngineState.STREAMING && System.nanoTime() < ready && engine.isRunning()) {
+				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+			}
 			achieved = write(database, total, rate);
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 			while (received.get() < total && System.nanoTime() < deadline && engine.isRunning()) {
