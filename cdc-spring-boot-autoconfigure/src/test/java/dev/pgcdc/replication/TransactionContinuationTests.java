@@ -31,10 +31,7 @@ class TransactionContinuationTests {
 
 	@Test
 	void cutTwiceCountsFromTheStartOfTheTransaction() {
-		this.continuation.begin(100);
-		keep(4);
-		this.continuation.handedOver();
-		this.continuation.interrupted();
+		assertThat(cutAfter(4)).isFalse();
 		this.continuation.begin(100);
 		for (int i = 0; i < 4; i++) {
 			this.continuation.keep();
@@ -60,20 +57,14 @@ class TransactionContinuationTests {
 
 	@Test
 	void reconnectionFailuresBeforeTheTransactionCameAgainKeepItWaiting() {
-		this.continuation.begin(100);
-		keep(3);
-		this.continuation.handedOver();
-		assertThat(this.continuation.interrupted()).isFalse();
+		assertThat(cutAfter(3)).isFalse();
 		assertThat(this.continuation.interrupted()).as("the next connection failed before any message").isFalse();
 		assertThat(this.continuation.begin(100)).isEqualTo(Start.CONTINUED);
 	}
 
 	@Test
 	void anotherTransactionFirstAbandonsTheInterruptedOne() {
-		this.continuation.begin(100);
-		keep(3);
-		this.continuation.handedOver();
-		this.continuation.interrupted();
+		cutAfter(3);
 		assertThat(this.continuation.begin(300)).isEqualTo(Start.NEW_AFTER_ABANDONED);
 		assertThat(this.continuation.keep()).isTrue();
 	}
@@ -92,12 +83,17 @@ class TransactionContinuationTests {
 		assertThat(this.continuation.abandon()).isFalse();
 		this.continuation.begin(100);
 		assertThat(this.continuation.abandon()).as("stopped in the middle").isTrue();
-		this.continuation.begin(100);
-		keep(1);
-		this.continuation.handedOver();
-		this.continuation.interrupted();
+		cutAfter(1);
 		assertThat(this.continuation.abandon()).isTrue();
 		assertThat(this.continuation.begin(100)).isEqualTo(Start.NEW);
+	}
+
+	/** Transaction 100 loses its connection after the dispatcher got {@code delivered} items of it. */
+	private boolean cutAfter(int delivered) {
+		this.continuation.begin(100);
+		keep(delivered);
+		this.continuation.handedOver();
+		return this.continuation.interrupted();
 	}
 
 	private void keep(int items) {
