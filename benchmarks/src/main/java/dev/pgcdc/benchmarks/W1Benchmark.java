@@ -40,6 +40,10 @@ public final class W1Benchmark {
 			return;
 		}
 		Locale.setDefault(Locale.ROOT);
+		if (args.length > 0 && args[0].equals(LargeTransactionBenchmark.CHILD)) {
+			LargeTransactionBenchmark.child(java.util.Arrays.copyOfRange(args, 1, args.length));
+			return;
+		}
 		Options options;
 		try {
 			options = Options.parse(args);
@@ -56,6 +60,9 @@ public final class W1Benchmark {
 		int status;
 		try {
 			status = run(options);
+			if (options.smoke() && options.embedded()) {
+				status = Math.max(status, smokeOfTheOtherTargets());
+			}
 		}
 		catch (Exception ex) {
 			System.err.println("Benchmark failed: " + ex);
@@ -63,6 +70,24 @@ public final class W1Benchmark {
 			status = 2;
 		}
 		System.exit(status);
+	}
+
+	/**
+	 * Small versions of the latency and large-transaction benchmarks (design.md section 8), each on a server
+	 * of its own: 2,000 tx/s for 3 s, and a 100,000-row transaction in a JVM of 256 MB.
+	 */
+	private static int smokeOfTheOtherTargets() throws Exception {
+		say("Latency smoke: 2,000 tx/s for 3 s");
+		boolean latency;
+		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
+			latency = LatencyBenchmark.run(database, 3, 2000);
+		}
+		say("Large-transaction smoke: 100,000 rows in one transaction, consumer JVM -Xmx" + LargeTransactionBenchmark.HEAP);
+		boolean large;
+		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
+			large = LargeTransactionBenchmark.run(database, 100_000);
+		}
+		return (latency && large) ? 0 : 1;
 	}
 
 	private static int run(Options options) throws Exception {

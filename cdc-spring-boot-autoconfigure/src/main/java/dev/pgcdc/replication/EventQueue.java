@@ -64,6 +64,23 @@ final class EventQueue {
 	}
 
 	/**
+	 * Put a batch first, before anything queued, whatever the limits; never waits.
+	 * @param batch the batch
+	 */
+	void offerFirst(EventBatch batch) {
+		this.lock.lock();
+		try {
+			this.batches.addFirst(batch);
+			this.items += batch.size();
+			this.bytes += batch.bytes();
+			this.notEmpty.signal();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
 	 * Take the oldest batch, waiting up to {@code timeout}.
 	 * @return the batch, or {@code null} if none came
 	 */

@@ -149,6 +149,9 @@ public final class ReplicationEngine {
 
 	private long lastWatchedReceiveLsn;
 
+	/** Where a transaction cut off by a lost connection continues; reader thread only. */
+	private final TransactionContinuation continuation = new TransactionContinuation();
+
 	/** Re-snapshot while streaming (watermark chunks, see ResnapshotCoordinator). */
 	private final ResnapshotCoordinator resnapshots;
 
@@ -206,6 +209,10 @@ public final class ReplicationEngine {
 				consumer.attach(this::consumerFailed);
 			}
 			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes());
+			if (this.continuation.abandon()) {
+				// the last run stopped in the middle of a transaction that consumers may hold a part of
+				this.queue.offerFirst(resetBatch());
+			}
 			this.dispatcher = new Dispatcher(this.queue, this.consumers, this.errorHandler, this.flushTracker,
 					this.statistics, this::dispatchFailed);
 			this.dispatcherThread = newThread(this.dispatcher, "pgcdc-dispatch-" + this.settings.slotName());
@@ -633,7 +640,9 @@ public final class ReplicationEngine {
 	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
 		String message = String.valueOf(ex.getMessage());
 		String sqlState = (ex instanceof SQLException sql) ? sql.getSQLState() : null;
-		this.queueReset();
+		if (this.continuation.interrupted()) {
+			this.queueReset();
+		}
 		if ("55006".equals(sqlState) || message.contains("is active for PID")) {
 			this.state = EngineState.STANDBY;
 			this.lastError = null;
@@ -653,6 +662,14 @@ public final class ReplicationEngine {
 					+ "max_slot_wal_keep_size), so the changes made since the last confirmed position are lost. Recover "
 					+ "by dropping the slot (SELECT pg_drop_replication_slot('" + this.settings.slotName() + "')) and "
 					+ "starting with cdc.snapshot.mode=initial to reload the tables.", ex);
+		}
+		if ("22021".equals(sqlState) || "22P05".equals(sqlState)) {
+			// the server fails this change on every attempt: reconnecting for ever would look healthy while the
+			// slot stood still
+			return failFor(message + ". PostgreSQL cannot convert a captured value to UTF-8 (a database with encoding "
+					+ "SQL_ASCII accepts bytes that are not valid UTF-8), so the stream can never pass this change. Fix the "
+					+ "value and recreate the slot with cdc.snapshot.mode=initial, or, accepting the loss of that transaction, "
+					+ "move the slot past it with pg_replication_slot_advance('" + this.settings.slotName() + "', ...).", ex);
 		}
 		this.state = EngineState.RECONNECTING;
 		this.lastError = message;
@@ -683,8 +700,7 @@ public final class ReplicationEngine {
 	}
 
 	private void queueReset() {
-		EventBatch reset = new EventBatch(1);
-		reset.add(new StreamReset(), 0);
+		EventBatch reset = resetBatch();
 		try {
 			while (this.running && !this.queue.offer(reset, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
 				// the dispatcher drains the queue; wait for room
@@ -693,6 +709,12 @@ public final class ReplicationEngine {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	private static EventBatch resetBatch() {
+		EventBatch reset = new EventBatch(1);
+		reset.add(new StreamReset(), 0);
+		return reset;
 	}
 
 	private void stream(PGReplicationStream stream) throws SQLException {
@@ -728,7 +750,13 @@ public final class ReplicationEngine {
 			else if (message instanceof Begin begin) {
 				this.inTransaction = true;
 				assembler.begin(begin);
-				batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+				TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
+				if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
+					batch.add(new StreamReset(), 0);
+				}
+				if (start != TransactionContinuation.Start.CONTINUED) {
+					batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+				}
 			}
 			else if (message instanceof Commit commit) {
 				Lsn endLsn = new Lsn(commit.endLsn());
@@ -739,6 +767,7 @@ public final class ReplicationEngine {
 				if (batch == null) {
 					return;
 				}
+				this.continuation.committed();
 				this.resumeLsn = endLsn;
 				this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
 				this.inTransaction = false;
@@ -762,6 +791,7 @@ public final class ReplicationEngine {
 					&& logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
 				// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
 				for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, assembler)) {
+					this.continuation.notContinuable();
 					batch.add(row, ((TupleRow) row.after()).size());
 					if (batch.isFull()) {
 						batch = handOver(stream, batch);
@@ -772,7 +802,8 @@ public final class ReplicationEngine {
 				}
 			}
 			else if (message instanceof Message logical) {
-				if (!logical.prefix().startsWith(HEARTBEAT_PREFIX) && !logical.prefix().equals(WAKEUP_PREFIX)) {
+				if (!logical.prefix().startsWith(HEARTBEAT_PREFIX) && !logical.prefix().equals(WAKEUP_PREFIX)
+						&& (!logical.transactional() || this.continuation.keep())) {
 					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
 							new Lsn(logical.lsn())), size);
 					if (!logical.transactional()) {
@@ -805,12 +836,17 @@ public final class ReplicationEngine {
 	}
 
 	/**
-	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped. The re-snapshot coordinator
-	 * sees every change first, to note the keys changed inside an open watermark window.
+	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped, and so is a change the
+	 * dispatcher got before the connection dropped in the middle of its transaction. The re-snapshot
+	 * coordinator sees every change first (a skipped one again), to note the keys changed inside an open
+	 * watermark window.
 	 */
 	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
 		if (event != null) {
-			batch.add(this.resnapshots.observe(event), size);
+			dev.pgcdc.event.ChangeEvent observed = this.resnapshots.observe(event);
+			if (this.continuation.keep()) {
+				batch.add(observed, size);
+			}
 		}
 	}
 
@@ -844,6 +880,7 @@ public final class ReplicationEngine {
 			Thread.currentThread().interrupt();
 			throw new SQLException("Interrupted while handing events to the dispatcher", ex);
 		}
+		this.continuation.handedOver();
 		return new EventBatch(BATCH_ITEMS);
 	}
 

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts {@link ConsumerProcess} in a new JVM with the test class path.
+ * Starts {@link ConsumerProcess} (or another consuming application) in a new JVM with the test class path.
  */
 final class ConsumerJvm {
 
@@ -35,13 +35,20 @@ final class ConsumerJvm {
 	}
 
 	static Process start(Path log, String maxHeap, String... args) throws IOException {
+		return start(ConsumerProcess.class, log, maxHeap, args);
+	}
+
+	/**
+	 * Start a class's {@code main} in a new JVM with the test class path, appending its output to a log.
+	 */
+	static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-Xmx" + maxHeap);
 		command.add("-XX:+ExitOnOutOfMemoryError");
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
-		command.add(ConsumerProcess.class.getName());
+		command.add(main.getName());
 		command.addAll(List.of(args));
 		return new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

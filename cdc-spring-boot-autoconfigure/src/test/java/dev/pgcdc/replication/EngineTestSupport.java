@@ -20,6 +20,15 @@ final class EngineTestSupport {
 			.withIntervals(Duration.ofSeconds(1), Duration.ofSeconds(5));
 	}
 
+	/**
+	 * Start an engine for some tables of a database, on a slot and a publication named {@code slot}.
+	 */
+	static ReplicationEngine start(TestDatabase database, String slot, ChangeConsumer consumer, String... tables) {
+		ReplicationEngine engine = engine(settings(database, slot).withTables(List.of(tables)), consumer);
+		engine.start();
+		return engine;
+	}
+
 	static ReplicationEngine engine(ReplicationSettings settings, ChangeConsumer... consumers) {
 		return new ReplicationEngine(settings, List.of(consumers), (consumer, item, failure) -> {
 			throw failure;
