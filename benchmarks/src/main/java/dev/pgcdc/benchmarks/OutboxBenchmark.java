@@ -1,7 +1,6 @@
 package dev.pgcdc.benchmarks;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,18 +82,10 @@ public final class OutboxBenchmark {
 	private static boolean run(BenchmarkDatabase database, String mode, int events, int rate, int seconds,
 			StringBuilder report) throws Exception {
 		String slot = "outbox_bench_" + mode;
-		Map<String, Object> properties = new LinkedHashMap<>();
-		properties.put("spring.main.banner-mode", "off");
-		properties.put("spring.main.log-startup-info", "false");
-		properties.put("spring.datasource.url", database.url());
-		properties.put("spring.datasource.username", database.user());
-		if (database.password() != null) {
-			properties.put("spring.datasource.password", database.password());
-		}
+		Map<String, Object> properties = FullPathVariant.applicationProperties(database, slot);
 		// the benchmark server runs with synchronous_commit off, where the walsender sees a commit only when
 		// the WAL writer flushes it (wal_writer_delay, 200 ms): latency needs the default, on
 		properties.put("spring.datasource.hikari.connection-init-sql", "SET synchronous_commit = on");
-		properties.put("cdc.slot.name", slot);
 		properties.put("cdc.publication.name", slot);
 		properties.put("cdc.publication.tables", "business");
 		properties.put("cdc.outbox.mode", mode);

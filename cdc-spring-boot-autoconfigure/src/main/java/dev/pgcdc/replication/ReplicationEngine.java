@@ -91,6 +91,9 @@ public final class ReplicationEngine {
 
 	private volatile String lastError;
 
+	/** Set when the publication was found dropped: nothing more is confirmed and the reader fails. */
+	private volatile String publicationGone;
+
 	private volatile boolean running;
 
 	private volatile boolean started;
@@ -199,6 +202,7 @@ public final class ReplicationEngine {
 			}
 			this.running = true;
 			this.started = true;
+			this.publicationGone = null;
 			// a restarted engine resumes from the slot's confirmed position: what an earlier run had queued but
 			// not delivered was dropped at its stop, so its resume position must not skip it
 			this.resumeLsn = Lsn.ZERO;
@@ -232,6 +236,8 @@ public final class ReplicationEngine {
 			}
 			long tend = Math.min(1000, this.settings.statusInterval().toMillis());
 			this.scheduler.scheduleWithFixedDelay(this::tendIdleStream, tend, tend, TimeUnit.MILLISECONDS);
+			long check = Math.max(1000, this.settings.statusInterval().toMillis());
+			this.scheduler.scheduleWithFixedDelay(this::checkPublication, check, check, TimeUnit.MILLISECONDS);
 			if (this.watchdogTimeoutMillis > 0) {
 				long period = Math.max(100, Math.min(5000, this.watchdogTimeoutMillis / 4));
 				this.scheduler.scheduleWithFixedDelay(this::watchdog, period, period, TimeUnit.MILLISECONDS);
@@ -649,6 +655,9 @@ public final class ReplicationEngine {
 			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
 			return pause(Math.min(backoff.nextDelayMillis(), 5_000));
 		}
+		if (this.publicationGone != null) {
+			return failFor(this.publicationGone, ex);
+		}
 		if ("42704".equals(sqlState)) {
 			// the slot or the publication vanished: streaming on would skip or invent data
 			return failFor(message + ". The replication slot or publication was dropped while streaming; changes "
@@ -903,6 +912,9 @@ public final class ReplicationEngine {
 	 * from any thread; pgjdbc sends it with its next status message.
 	 */
 	private void confirm(PGReplicationStream stream, Lsn position) {
+		if (this.publicationGone != null) {
+			return;
+		}
 		synchronized (this.confirmLock) {
 			confirmLocked(stream, position);
 		}
@@ -995,6 +1007,41 @@ public final class ReplicationEngine {
 		return current == EngineState.STREAMING || current == EngineState.PAUSED;
 	}
 
+	/**
+	 * PostgreSQL 18's pgoutput skips a publication dropped while streaming (with a warning in the server log)
+	 * where older servers fail the stream: changes of its tables would silently stop. Checked every status
+	 * interval; once gone, nothing more is confirmed and capture stops with the recovery.
+	 */
+	private void checkPublication() {
+		if (!connected() || this.publicationGone != null) {
+			return;
+		}
+		boolean exists;
+		try {
+			synchronized (this.heartbeatLock) {
+				openHeartbeatConnectionLocked();
+				try (PreparedStatement statement = this.heartbeatConnection
+					.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+					statement.setString(1, this.settings.publicationName());
+					try (var result = statement.executeQuery()) {
+						exists = result.next();
+					}
+				}
+			}
+		}
+		catch (SQLException ex) {
+			closeHeartbeatConnection();
+			logger.debug("Could not check the publication", ex);
+			return;
+		}
+		if (!exists) {
+			this.publicationGone = "publication \"" + this.settings.publicationName() + "\" does not exist. The "
+					+ "publication was dropped while streaming; changes since then cannot be recovered from this slot. "
+					+ "Recreate it, drop the slot and reload with cdc.snapshot.mode=initial.";
+			abortReplicationConnection();
+		}
+	}
+
 	private void heartbeat() {
 		if (!connected()) {
 			return;
@@ -1015,18 +1062,23 @@ public final class ReplicationEngine {
 	}
 
 	private void emitMessageLocked(boolean transactional, String prefix) throws SQLException {
+		openHeartbeatConnectionLocked();
+		try (PreparedStatement statement = this.heartbeatConnection
+			.prepareStatement("SELECT pg_logical_emit_message(?, ?, now()::text)")) {
+			statement.setBoolean(1, transactional);
+			statement.setString(2, prefix);
+			statement.execute();
+		}
+	}
+
+	/** Open the connection of heartbeats, wake-ups and checks when needed; call with the heartbeat lock. */
+	private void openHeartbeatConnectionLocked() throws SQLException {
 		if (this.heartbeatConnection == null || this.heartbeatConnection.isClosed()) {
 			this.heartbeatConnection = this.connector.open();
 			try (var statement = this.heartbeatConnection.createStatement()) {
 				// a heartbeat must not wait for a synchronous standby that may be down
 				statement.execute("SET synchronous_commit = local");
 			}
-		}
-		try (PreparedStatement statement = this.heartbeatConnection
-			.prepareStatement("SELECT pg_logical_emit_message(?, ?, now()::text)")) {
-			statement.setBoolean(1, transactional);
-			statement.setString(2, prefix);
-			statement.execute();
 		}
 	}
 
