@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -104,7 +105,12 @@ final class LettuceChannel implements AutoCloseable {
 		ClientResources resources = lettuce.getClientResources();
 		RedisClient client = (resources != null) ? RedisClient.create(resources, uri.build())
 				: RedisClient.create(uri.build());
-		client.setOptions(ClientOptions.builder().autoReconnect(false).build());
+		// no timer per command (Lettuce's default): the sink awaits one reply per flush with its own timeout,
+		// and a timer for each of a million queued commands cost as much CPU as encoding them
+		client.setOptions(ClientOptions.builder()
+			.autoReconnect(false)
+			.timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
+			.build());
 		return new LettuceChannel(client, resources != null, timeout);
 	}
 
