@@ -158,6 +158,9 @@ public final class ReplicationEngine {
 	/** Re-snapshot while streaming (watermark chunks, see ResnapshotCoordinator). */
 	private final ResnapshotCoordinator resnapshots;
 
+	/** The configured internal tables plus the engine's own state tables. */
+	private final InternalTables internalTables;
+
 	/**
 	 * Create an engine.
 	 * @param settings what to stream and how
@@ -176,6 +179,10 @@ public final class ReplicationEngine {
 			.toList());
 		this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler must not be null");
 		this.converter = Objects.requireNonNull(converter, "converter must not be null");
+		List<String> internal = new java.util.ArrayList<>(settings.internalTables());
+		internal.add(SnapshotState.TABLE);
+		internal.add(ResnapshotState.TABLE);
+		this.internalTables = new InternalTables(internal);
 		this.resnapshots = new ResnapshotCoordinator(this.connector, this.converter, this.flushTracker, this.settings,
 				() -> this.running && connected(), () -> this.running, ResnapshotCoordinator.CHUNK_ROWS);
 	}
@@ -500,7 +507,7 @@ public final class ReplicationEngine {
 		SnapshotBatches batches = new SnapshotBatches(consistentPoint);
 		try (Connection reader = this.connector.openSnapshot()) {
 			new SnapshotReader(this.decoders, this.converter, this.settings.snapshotFetchSize(),
-					internalTables().or(this.settings::isOptIn)).read(reader,
+					this.internalTables.or(this.settings.optInMatcher())).read(reader,
 					info.getSnapshotName(), this.settings.publicationName(), consistentPoint, batches, progress);
 		}
 		catch (InterruptedException ex) {
@@ -594,14 +601,6 @@ public final class ReplicationEngine {
 			this.batch = next;
 		}
 
-	}
-
-	/** The configured internal tables plus the engine's own state tables. */
-	private InternalTables internalTables() {
-		List<String> tables = new java.util.ArrayList<>(this.settings.internalTables());
-		tables.add(SnapshotState.TABLE);
-		tables.add(ResnapshotState.TABLE);
-		return new InternalTables(tables);
 	}
 
 	/**
@@ -729,7 +728,7 @@ public final class ReplicationEngine {
 	private void stream(PGReplicationStream stream) throws SQLException {
 		this.inTransaction = false;
 		PgOutputDecoder decoder = new PgOutputDecoder(1);
-		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, internalTables());
+		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
 		EventBatch batch = new EventBatch(BATCH_ITEMS);
 		this.lastProgressNanos = System.nanoTime();
 		while (this.running) {
