@@ -56,8 +56,6 @@ final class EventAssembler {
 		this.lastSchema = null;
 	}
 
-
-
 	void begin(Begin begin) {
 		this.xid = begin.xid();
 		this.commitLsn = new Lsn(begin.finalLsn());
@@ -140,11 +138,6 @@ final class EventAssembler {
 		this.lastOid = relationOid;
 		this.lastSchema = schema;
 		return schema;
-	}
-
-	void reset() {
-		this.schemas.clear();
-		this.lastSchema = null;
 	}
 
 }

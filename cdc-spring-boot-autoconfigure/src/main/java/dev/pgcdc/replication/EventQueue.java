@@ -115,16 +115,6 @@ final class EventQueue {
 		}
 	}
 
-	long bytes() {
-		this.lock.lock();
-		try {
-			return this.bytes;
-		}
-		finally {
-			this.lock.unlock();
-		}
-	}
-
 	void clear() {
 		this.lock.lock();
 		try {

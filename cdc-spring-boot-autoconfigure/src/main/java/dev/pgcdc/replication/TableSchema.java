@@ -24,8 +24,6 @@ final class TableSchema {
 
 	private final TableId table;
 
-	private final char replicaIdentity;
-
 	private final List<String> columns;
 
 	private final Map<String, Integer> positions;
@@ -42,7 +40,6 @@ final class TableSchema {
 
 	TableSchema(Relation relation, ValueDecoders decoders) {
 		this.table = new TableId(relation.namespace(), relation.name());
-		this.replicaIdentity = relation.replicaIdentity();
 		int count = relation.columns().size();
 		List<String> names = new ArrayList<>(count);
 		this.positions = new HashMap<>(count * 2);
@@ -80,10 +77,6 @@ final class TableSchema {
 
 	TableId table() {
 		return this.table;
-	}
-
-	char replicaIdentity() {
-		return this.replicaIdentity;
 	}
 
 	List<String> columns() {
