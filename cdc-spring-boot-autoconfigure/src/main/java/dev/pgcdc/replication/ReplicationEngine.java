@@ -325,11 +325,6 @@ public final class ReplicationEngine {
 	}
 
 	/**
-	 * Return whether the engine was started and not stopped yet, even if an error halted streaming:
-	 * {@link #stop()} still has threads to end then.
-	 * @return whether {@link #stop()} has work to do
-	 */
-	/**
 	 * Stop delivering events, keeping the connection and the slot: the reader fills the bounded queue and
 	 * then waits, nothing is confirmed, and the slot's lag grows until {@link #resume()}.
 	 */
@@ -399,6 +394,11 @@ public final class ReplicationEngine {
 		return this.paused;
 	}
 
+	/**
+	 * Return whether the engine was started and not stopped yet, even if an error halted streaming:
+	 * {@link #stop()} still has threads to end then.
+	 * @return whether {@link #stop()} has work to do
+	 */
 	public boolean isRunning() {
 		return this.started;
 	}
