@@ -566,7 +566,7 @@ public final class ReplicationEngine {
 		@Override
 		public void row(dev.pgcdc.event.ChangeEvent event, int bytes) throws SQLException {
 			if (!this.inChunk) {
-				add(new TransactionBegin(0, this.consistentPoint, this.snapshotTime), 0);
+				add(new TransactionBegin(), 0);
 				this.inChunk = true;
 			}
 			add(event, bytes);
@@ -763,7 +763,7 @@ public final class ReplicationEngine {
 					batch.add(new StreamReset(), 0);
 				}
 				if (start != TransactionContinuation.Start.CONTINUED) {
-					batch.add(new TransactionBegin(begin.xid(), new Lsn(begin.finalLsn()), begin.commitTime()), size);
+					batch.add(new TransactionBegin(), size);
 				}
 			}
 			else if (message instanceof Commit commit) {

@@ -1,9 +1,5 @@
 package dev.pgcdc.replication;
 
-import java.time.Instant;
-
-import dev.pgcdc.event.Lsn;
-
 /**
  * The non-event items the reader puts on the queue between events: transaction boundaries, and a reset
  * when the connection was lost in the middle of a transaction.
@@ -12,8 +8,11 @@ import dev.pgcdc.event.Lsn;
  */
 sealed interface StreamMarker {
 
-	/** A transaction starts; its changes follow. */
-	record TransactionBegin(long xid, Lsn commitLsn, Instant commitTime) implements StreamMarker {
+	/**
+	 * A transaction starts; its changes follow. Carries nothing: the dispatcher only opens a new transaction
+	 * buffer, and the commit brings the transaction's data.
+	 */
+	record TransactionBegin() implements StreamMarker {
 	}
 
 	/** A transaction ended; its end position is confirmed once every consumer is done with it. */
