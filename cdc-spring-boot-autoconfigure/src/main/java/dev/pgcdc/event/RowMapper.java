@@ -6,7 +6,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,32 @@ abstract class RowMapper<T> {
 		return (RowMapper<T>) MAPPERS.get(type);
 	}
 
+	/** The columns found for this mapper's Java names in the last column list seen, compared by identity. */
+	private volatile Resolved resolved;
+
 	abstract T map(Row row, ValueConverter converter);
+
+	/**
+	 * Return the column for each of this mapper's Java names ({@code null} where the row has none). Rows of
+	 * one table share their column list, so the search, which builds the camelCase form of every column,
+	 * runs once per table shape rather than for every row.
+	 */
+	String[] columnsFor(Row row, String[] javaNames) {
+		List<String> columns = row.columns();
+		Resolved last = this.resolved;
+		if (last != null && last.columns == columns) {
+			return last.names;
+		}
+		String[] names = new String[javaNames.length];
+		for (int i = 0; i < names.length; i++) {
+			names[i] = findColumn(row, javaNames[i]);
+		}
+		this.resolved = new Resolved(columns, names);
+		return names;
+	}
+
+	private record Resolved(List<String> columns, String[] names) {
+	}
 
 	static String camelCase(String column) {
 		StringBuilder out = new StringBuilder(column.length());
@@ -60,8 +85,8 @@ abstract class RowMapper<T> {
 		return null;
 	}
 
-	static Object value(Row row, String javaName, Class<?> type, ValueConverter converter, Class<?> target) {
-		String column = findColumn(row, javaName);
+	static Object value(Row row, String column, String javaName, Class<?> type, ValueConverter converter,
+			Class<?> target) {
 		if (column == null) {
 			return type.isPrimitive() ? primitiveDefault(type) : null;
 		}
@@ -116,9 +141,12 @@ abstract class RowMapper<T> {
 
 		private final Constructor<T> constructor;
 
+		private final String[] names;
+
 		RecordMapper(Class<T> type) {
 			this.type = type;
 			this.components = type.getRecordComponents();
+			this.names = Arrays.stream(this.components).map(RecordComponent::getName).toArray(String[]::new);
 			Class<?>[] types = new Class<?>[this.components.length];
 			for (int i = 0; i < types.length; i++) {
 				types[i] = this.components[i].getType();
@@ -134,10 +162,11 @@ abstract class RowMapper<T> {
 
 		@Override
 		T map(Row row, ValueConverter converter) {
+			String[] columns = columnsFor(row, this.names);
 			Object[] args = new Object[this.components.length];
 			for (int i = 0; i < args.length; i++) {
 				RecordComponent component = this.components[i];
-				args[i] = value(row, component.getName(), component.getType(), converter, this.type);
+				args[i] = value(row, columns[i], component.getName(), component.getType(), converter, this.type);
 			}
 			try {
 				return this.constructor.newInstance(args);
@@ -155,7 +184,9 @@ abstract class RowMapper<T> {
 
 		private final Constructor<T> constructor;
 
-		private final Map<String, Property> properties = new LinkedHashMap<>();
+		private final Property[] properties;
+
+		private final String[] names;
 
 		BeanMapper(Class<T> type) {
 			this.type = type;
@@ -167,10 +198,16 @@ abstract class RowMapper<T> {
 				throw new IllegalStateException("Cannot map rows onto " + type.getName()
 						+ ": it is neither a record nor a class with a no-argument constructor", ex);
 			}
+			this.properties = properties(type);
+			this.names = Arrays.stream(this.properties).map(Property::name).toArray(String[]::new);
+		}
+
+		private static Property[] properties(Class<?> type) {
+			Map<String, Property> properties = new LinkedHashMap<>();
 			for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
 				for (Field field : c.getDeclaredFields()) {
 					if (!Modifier.isStatic(field.getModifiers()) && !Modifier.isFinal(field.getModifiers())) {
-						this.properties.putIfAbsent(field.getName(), new Property(field.getName(), field.getType(), field, null));
+						properties.putIfAbsent(field.getName(), new Property(field.getName(), field.getType(), field, null));
 					}
 				}
 			}
@@ -178,23 +215,24 @@ abstract class RowMapper<T> {
 				if (method.getName().length() > 3 && method.getName().startsWith("set") && method.getParameterCount() == 1
 						&& !Modifier.isStatic(method.getModifiers())) {
 					String name = Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4);
-					this.properties.put(name, new Property(name, method.getParameterTypes()[0], null, method));
+					properties.put(name, new Property(name, method.getParameterTypes()[0], null, method));
 				}
 			}
+			return properties.values().toArray(new Property[0]);
 		}
 
 		@Override
 		T map(Row row, ValueConverter converter) {
 			try {
 				T instance = this.constructor.newInstance();
-				List<Property> present = new ArrayList<>();
-				for (Property property : this.properties.values()) {
-					if (findColumn(row, property.name) != null) {
-						present.add(property);
+				String[] columns = columnsFor(row, this.names);
+				for (int i = 0; i < columns.length; i++) {
+					// a property without a column keeps its initial value
+					if (columns[i] != null) {
+						Property property = this.properties[i];
+						property.set(instance,
+								value(row, columns[i], property.name, property.type, converter, this.type));
 					}
-				}
-				for (Property property : present) {
-					property.set(instance, value(row, property.name, property.type, converter, this.type));
 				}
 				return instance;
 			}
