@@ -205,7 +205,7 @@ public final class CdcAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		OutboxListenerEndpointFactory cdcOutboxListenerEndpointFactory(CdcProperties properties, OutboxCodec codec) {
-			return new OutboxListenerEndpointFactory(codec, properties.getOutbox().getMode(), retrySpec(properties),
+			return new OutboxListenerEndpointFactory(codec, retrySpec(properties),
 					properties.getListener().getFailurePolicy());
 		}
 
