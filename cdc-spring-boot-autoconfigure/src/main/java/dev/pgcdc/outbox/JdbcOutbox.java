@@ -62,10 +62,11 @@ public final class JdbcOutbox implements Outbox {
 			this.jdbc.update(this.insert, id, aggregateType, aggregateId, eventType, json, Timestamp.from(createdAt));
 		}
 		else {
-			String content = this.codec.messageContent(id, aggregateType, aggregateId, eventType, payload, createdAt);
+			OutboxCodec.Message message = this.codec.message(id, aggregateType, aggregateId, eventType, payload,
+					createdAt);
 			this.jdbc.queryForObject("SELECT pg_logical_emit_message(true, ?, ?)", String.class, Outbox.MESSAGE_PREFIX,
-					content);
-			json = this.codec.payloadJson(payload);
+					message.content());
+			json = message.payloadJson();
 		}
 		return new OutboxEvent(id, aggregateType, aggregateId, eventType, json, createdAt, null, this.codec);
 	}
