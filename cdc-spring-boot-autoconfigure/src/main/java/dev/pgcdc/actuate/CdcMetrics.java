@@ -179,14 +179,8 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 	/** Looks the container up on each read: a restarted registry has new containers. */
 	private double listener(String id, ToDoubleFunction<ListenerStatistics> value) {
 		CdcListenerRegistry registry = this.listenerRegistry.get();
-		if (registry != null) {
-			for (ListenerContainer container : registry.containers()) {
-				if (container.endpoint().id().equals(id)) {
-					return value.applyAsDouble(container.statistics());
-				}
-			}
-		}
-		return 0;
+		ListenerContainer container = (registry != null) ? registry.container(id) : null;
+		return (container != null) ? value.applyAsDouble(container.statistics()) : 0;
 	}
 
 	private synchronized void startDiscovery() {

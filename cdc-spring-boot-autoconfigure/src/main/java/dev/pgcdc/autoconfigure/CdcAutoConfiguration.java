@@ -108,6 +108,13 @@ public final class CdcAutoConfiguration {
 		return new CdcSnapshots(engine);
 	}
 
+	/** The retry settings of listeners that set none, shared by {@code @CdcListener} and {@code @OutboxListener}. */
+	private static RetrySpec retrySpec(CdcProperties properties) {
+		CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
+		return new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
+				retry.getMaxInterval());
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class ListenerConfiguration {
 
@@ -130,13 +137,9 @@ public final class CdcAutoConfiguration {
 		CdcListenerRegistry cdcListenerRegistry(CdcProperties properties, ReplicationSettings settings,
 				ObjectProvider<CdcErrorHandler> errorHandler, ObjectProvider<DeadLetters> deadLetters,
 				ObjectProvider<DataSource> dataSource, ObjectProvider<JdbcConnectionDetails> connectionDetails) {
-			CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
 			ListenerPropertiesValidator.validate(properties.getListener());
-			return new CdcListenerRegistry(
-					new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
-							retry.getMaxInterval()),
-					properties.getListener().getFailurePolicy(), errorHandler::getIfAvailable,
-					deadLetters::getIfAvailable, captured(settings, dataSource, connectionDetails),
+			return new CdcListenerRegistry(retrySpec(properties), properties.getListener().getFailurePolicy(),
+					errorHandler::getIfAvailable, deadLetters::getIfAvailable, captured(settings, dataSource, connectionDetails),
 					settings.tables().stream().map(TableId::parse).collect(Collectors.toSet()), settings.optInMatcher());
 		}
 
@@ -202,10 +205,7 @@ public final class CdcAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		OutboxListenerEndpointFactory cdcOutboxListenerEndpointFactory(CdcProperties properties, OutboxCodec codec) {
-			CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
-			return new OutboxListenerEndpointFactory(codec, properties.getOutbox().getMode(),
-					new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
-							retry.getMaxInterval()),
+			return new OutboxListenerEndpointFactory(codec, retrySpec(properties),
 					properties.getListener().getFailurePolicy());
 		}
 

@@ -27,11 +27,6 @@ final class ReplicationSettingsFactory {
 	private ReplicationSettingsFactory() {
 	}
 
-	static ReplicationSettings create(CdcProperties properties, JdbcConnectionDetails datasource,
-			DataSourceProperties datasourceProperties) {
-		return create(properties, datasource, datasourceProperties, false);
-	}
-
 	/**
 	 * Build the settings.
 	 * @param captureOutboxTable whether the outbox writes to its table, which a managed publication with a

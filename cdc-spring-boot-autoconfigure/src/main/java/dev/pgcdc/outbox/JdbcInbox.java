@@ -34,7 +34,7 @@ public final class JdbcInbox implements Inbox {
 	public JdbcInbox(DataSource dataSource, TableId table) {
 		this.dataSource = dataSource;
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.insert = "INSERT INTO " + JdbcOutbox.qualified(table)
+		this.insert = "INSERT INTO " + table.toSql()
 				+ " (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
 	}
 

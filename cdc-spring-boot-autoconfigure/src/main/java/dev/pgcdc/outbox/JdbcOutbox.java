@@ -7,8 +7,6 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import dev.pgcdc.event.TableId;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
@@ -45,7 +43,7 @@ public final class JdbcOutbox implements Outbox {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.codec = codec;
 		this.mode = mode;
-		this.insert = "INSERT INTO " + qualified(codec.table())
+		this.insert = "INSERT INTO " + codec.table().toSql()
 				+ " (id, aggregatetype, aggregateid, type, payload, created_at) VALUES (?, ?, ?, ?, ?::jsonb, ?)";
 	}
 
@@ -64,20 +62,13 @@ public final class JdbcOutbox implements Outbox {
 			this.jdbc.update(this.insert, id, aggregateType, aggregateId, eventType, json, Timestamp.from(createdAt));
 		}
 		else {
-			String content = this.codec.messageContent(id, aggregateType, aggregateId, eventType, payload, createdAt);
+			OutboxCodec.Message message = this.codec.message(id, aggregateType, aggregateId, eventType, payload,
+					createdAt);
 			this.jdbc.queryForObject("SELECT pg_logical_emit_message(true, ?, ?)", String.class, Outbox.MESSAGE_PREFIX,
-					content);
-			json = this.codec.payloadJson(payload);
+					message.content());
+			json = message.payloadJson();
 		}
 		return new OutboxEvent(id, aggregateType, aggregateId, eventType, json, createdAt, null, this.codec);
-	}
-
-	static String qualified(TableId table) {
-		return quote(table.schema()) + "." + quote(table.name());
-	}
-
-	private static String quote(String identifier) {
-		return "\"" + identifier.replace("\"", "\"\"") + "\"";
 	}
 
 }

@@ -71,13 +71,35 @@ public final class OutboxCodec implements OutboxEvent.PayloadReader {
 	 */
 	String messageContent(UUID id, String aggregateType, String aggregateId, String eventType, Object payload,
 			Instant createdAt) {
+		return content(id, aggregateType, aggregateId, eventType, payloadTree(payload), createdAt);
+	}
+
+	/**
+	 * Build an outbox message and the payload's JSON together, converting the payload to JSON once.
+	 * @param id the event id
+	 * @param aggregateType the aggregate type
+	 * @param aggregateId the aggregate id
+	 * @param eventType the event type
+	 * @param payload the payload
+	 * @param createdAt when it was published
+	 * @return the message content and the payload JSON
+	 */
+	Message message(UUID id, String aggregateType, String aggregateId, String eventType, Object payload,
+			Instant createdAt) {
+		JsonNode tree = payloadTree(payload);
+		return new Message(content(id, aggregateType, aggregateId, eventType, tree, createdAt),
+				this.mapper.writeValueAsString(tree));
+	}
+
+	private String content(UUID id, String aggregateType, String aggregateId, String eventType, JsonNode payload,
+			Instant createdAt) {
 		ObjectNode node = this.mapper.createObjectNode();
 		node.put("id", id.toString());
 		node.put("aggregatetype", aggregateType);
 		node.put("aggregateid", aggregateId);
 		node.put("type", eventType);
 		node.put("created_at", createdAt.toString());
-		node.set("payload", payloadTree(payload));
+		node.set("payload", payload);
 		return this.mapper.writeValueAsString(node);
 	}
 
@@ -225,6 +247,10 @@ public final class OutboxCodec implements OutboxEvent.PayloadReader {
 	}
 
 	private record Decoded(Object source, OutboxEvent event) {
+	}
+
+	/** The content of an outbox message and the JSON of its payload. */
+	record Message(String content, String payloadJson) {
 	}
 
 }

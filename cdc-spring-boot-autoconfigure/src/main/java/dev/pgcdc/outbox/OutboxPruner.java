@@ -81,7 +81,7 @@ public final class OutboxPruner implements SmartLifecycle {
 	}
 
 	private long prune(TableId table, String timeColumn, String rowColumn) {
-		String name = JdbcOutbox.qualified(table);
+		String name = table.toSql();
 		String sql = "DELETE FROM " + name + " WHERE " + rowColumn + " IN (SELECT " + rowColumn + " FROM " + name
 				+ " WHERE " + timeColumn + " < now() - make_interval(secs => ?) LIMIT ?)";
 		double seconds = this.retention.toMillis() / 1000.0;

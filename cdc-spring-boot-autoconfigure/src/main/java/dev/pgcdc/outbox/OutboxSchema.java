@@ -88,7 +88,7 @@ public final class OutboxSchema implements SmartLifecycle {
 	 * @throws IllegalStateException if the table is missing or lacks columns, naming the fix
 	 */
 	void initializeOutbox() {
-		String table = JdbcOutbox.qualified(this.outboxTable);
+		String table = this.outboxTable.toSql();
 		List<String> columns = columns(this.outboxTable);
 		// checked first: CREATE ... IF NOT EXISTS needs the CREATE privilege even when the table exists
 		if (this.create && columns.isEmpty()) {
@@ -116,7 +116,7 @@ public final class OutboxSchema implements SmartLifecycle {
 	 */
 	void initializeInbox() {
 		if (!inboxExists()) {
-			String table = JdbcOutbox.qualified(this.inboxTable);
+			String table = this.inboxTable.toSql();
 			create(this.inboxTable, "CREATE TABLE IF NOT EXISTS " + table + " (consumer text NOT NULL, "
 					+ "event_id uuid NOT NULL, processed_at timestamptz NOT NULL DEFAULT now(), "
 					+ "PRIMARY KEY (consumer, event_id))", "CREATE INDEX IF NOT EXISTS "

@@ -1,5 +1,6 @@
 package dev.pgcdc.listener.support;
 
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.Map;
 
@@ -39,17 +40,13 @@ public class CdcListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 		if (!AnnotationCandidates.mayHaveListeners(targetClass)) {
 			return bean;
 		}
-		Map<Method, CdcListener> methods = MethodIntrospector.selectMethods(targetClass,
-				(MethodIntrospector.MetadataLookup<CdcListener>) (method) -> AnnotatedElementUtils
-					.findMergedAnnotation(method, CdcListener.class));
+		Map<Method, CdcListener> methods = annotatedMethods(targetClass, CdcListener.class);
 		if (!methods.isEmpty()) {
 			CdcListenerRegistry registry = this.beanFactory.getBean(CdcListenerRegistry.class);
 			methods.forEach((method, annotation) -> registry.register(bean,
 					AopUtils.selectInvocableMethod(method, bean.getClass()), annotation, beanName));
 		}
-		Map<Method, OutboxListener> outboxMethods = MethodIntrospector.selectMethods(targetClass,
-				(MethodIntrospector.MetadataLookup<OutboxListener>) (method) -> AnnotatedElementUtils
-					.findMergedAnnotation(method, OutboxListener.class));
+		Map<Method, OutboxListener> outboxMethods = annotatedMethods(targetClass, OutboxListener.class);
 		if (!outboxMethods.isEmpty()) {
 			CdcListenerRegistry registry = this.beanFactory.getBean(CdcListenerRegistry.class);
 			OutboxListenerEndpointFactory factory = outboxEndpointFactory(outboxMethods.keySet().iterator().next(),
@@ -58,6 +55,11 @@ public class CdcListenerAnnotationBeanPostProcessor implements BeanPostProcessor
 					AopUtils.selectInvocableMethod(method, bean.getClass()), annotation, beanName)));
 		}
 		return bean;
+	}
+
+	private static <A extends Annotation> Map<Method, A> annotatedMethods(Class<?> targetClass, Class<A> type) {
+		return MethodIntrospector.selectMethods(targetClass,
+				(MethodIntrospector.MetadataLookup<A>) (method) -> AnnotatedElementUtils.findMergedAnnotation(method, type));
 	}
 
 	private OutboxListenerEndpointFactory outboxEndpointFactory(Method method, Object bean) {

@@ -141,6 +141,20 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		return this.containers;
 	}
 
+	/**
+	 * Return the running container of a listener.
+	 * @param listenerId the listener id
+	 * @return the container, or {@code null} if no listener with that id runs
+	 */
+	public ListenerContainer container(String listenerId) {
+		for (ListenerContainer container : this.containers) {
+			if (container.endpoint().id().equals(listenerId)) {
+				return container;
+			}
+		}
+		return null;
+	}
+
 	@Override
 	public synchronized void start() {
 		if (this.running) {
@@ -238,24 +252,23 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	 * @return the target, or {@code null} if no such listener exists
 	 */
 	public JdbcDeadLetters.DeadLetterTarget deadLetterTarget(String listenerId) {
-		for (ListenerContainer container : this.containers) {
-			if (container.endpoint().id().equals(listenerId)) {
-				return new JdbcDeadLetters.DeadLetterTarget() {
-
-					@Override
-					public void redeliver(List<ChangeEvent> changes) throws Exception {
-						container.redeliver(changes);
-					}
-
-					@Override
-					public void redeliver(LogicalMessage message) throws Exception {
-						container.redeliver(message);
-					}
-
-				};
-			}
+		ListenerContainer container = container(listenerId);
+		if (container == null) {
+			return null;
 		}
-		return null;
+		return new JdbcDeadLetters.DeadLetterTarget() {
+
+			@Override
+			public void redeliver(List<ChangeEvent> changes) throws Exception {
+				container.redeliver(changes);
+			}
+
+			@Override
+			public void redeliver(LogicalMessage message) throws Exception {
+				container.redeliver(message);
+			}
+
+		};
 	}
 
 	private void checkTables() {

@@ -46,7 +46,7 @@ final class ListenerFailureHandler {
 				return true;
 			}
 			catch (Throwable ex) {
-				return stop(endpoint, "the CdcErrorHandler rejected the failure of listener '" + endpoint.id() + "' on "
+				return stop("the CdcErrorHandler rejected the failure of listener '" + endpoint.id() + "' on "
 						+ what + ": " + ex.getMessage(), failure.exception());
 			}
 		}
@@ -59,7 +59,7 @@ final class ListenerFailureHandler {
 		}
 		if (policy == FailurePolicy.DEAD_LETTER) {
 			if (this.deadLetters == null) {
-				return stop(endpoint, "listener '" + endpoint.id() + "' failed on " + what
+				return stop("listener '" + endpoint.id() + "' failed on " + what
 						+ " and no dead-letter store is configured", failure.exception());
 			}
 			try {
@@ -72,21 +72,21 @@ final class ListenerFailureHandler {
 			}
 			catch (RuntimeException ex) {
 				logger.error("Could not store the dead letter of listener '" + endpoint.id() + "'", ex);
-				return stop(endpoint, "listener '" + endpoint.id() + "' failed on " + what
+				return stop("listener '" + endpoint.id() + "' failed on " + what
 						+ " and the dead letter could not be stored: " + ex.getMessage(), failure.exception());
 			}
 		}
-		return stop(endpoint, "listener '" + endpoint.id() + "' failed on " + what + " after " + failure.attempts()
+		return stop("listener '" + endpoint.id() + "' failed on " + what + " after " + failure.attempts()
 				+ " attempt(s) and cdc.listener.failure-policy=stop. Fix the listener and restart: the transaction "
 				+ "is delivered again.", failure.exception());
 	}
 
 	/** Stop change data capture without confirming what is unfinished. */
 	void fail(String reason, Throwable cause) {
-		stop(null, reason, cause);
+		stop(reason, cause);
 	}
 
-	private boolean stop(ListenerEndpoint endpoint, String reason, Throwable cause) {
+	private boolean stop(String reason, Throwable cause) {
 		EngineControl control = this.engine.get();
 		if (control != null) {
 			control.fail(reason, cause);

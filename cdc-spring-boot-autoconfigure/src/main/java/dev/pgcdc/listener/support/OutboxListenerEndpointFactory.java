@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Set;
 
 import dev.pgcdc.event.Operation;
+import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.listener.OutboxListener;
 import dev.pgcdc.outbox.Outbox;
 import dev.pgcdc.outbox.OutboxCodec;
-import dev.pgcdc.outbox.OutboxMode;
 
 import org.springframework.util.StringUtils;
 
@@ -30,12 +30,10 @@ public final class OutboxListenerEndpointFactory {
 	/**
 	 * Create a factory.
 	 * @param codec reads the events
-	 * @param mode where the events are written; listeners take both rows and messages either way
 	 * @param defaultRetry the retry settings of listeners that set none
 	 * @param defaultPolicy the failure policy of listeners that set none
 	 */
-	public OutboxListenerEndpointFactory(OutboxCodec codec, OutboxMode mode, RetrySpec defaultRetry,
-			dev.pgcdc.listener.FailurePolicy defaultPolicy) {
+	public OutboxListenerEndpointFactory(OutboxCodec codec, RetrySpec defaultRetry, FailurePolicy defaultPolicy) {
 		this.codec = codec;
 		this.defaults = new ListenerEndpointFactory(defaultRetry, defaultPolicy);
 	}
