@@ -41,10 +41,14 @@ final class CommandTemplate {
 
 	private final String origin;
 
-	private CommandTemplate(String name, List<Argument> arguments, String origin) {
+	/** The argument count the check against the table found: what a render usually produces. */
+	private final int expectedArgs;
+
+	private CommandTemplate(String name, List<Argument> arguments, String origin, int expectedArgs) {
 		this.name = name;
 		this.arguments = arguments;
 		this.origin = origin;
+		this.expectedArgs = expectedArgs;
 	}
 
 	/**
@@ -76,7 +80,7 @@ final class CommandTemplate {
 			count += argument.count();
 		}
 		arity.check(name, count, origin);
-		return new CommandTemplate(name, List.copyOf(arguments), origin);
+		return new CommandTemplate(name, List.copyOf(arguments), origin, count);
 	}
 
 	String name() {
@@ -89,7 +93,8 @@ final class CommandTemplate {
 	 * @return the command
 	 */
 	RedisCommand render(ChangeEvent event) {
-		List<byte[]> args = new ArrayList<>(this.arguments.size() + 8);
+		// sized for the whole row: {pairs:*} of a wide table would otherwise regrow the list twice per change
+		List<byte[]> args = new ArrayList<>(this.expectedArgs);
 		for (Argument argument : this.arguments) {
 			argument.render(event, args);
 		}
