@@ -289,12 +289,10 @@ final class RedisWriter implements Runnable {
 		return this.channel.exec(replies);
 	}
 
-	/** Append the commands of one change, from every planner that handles its table. */
+	/** Append the commands of one change from every planner (each skips tables it does not handle). */
 	private void plan(ChangeEvent change, List<RedisCommand> commands) {
 		for (ChangePlanner planner : this.planners) {
-			if (planner.handles(change.table())) {
-				planner.plan(change, commands);
-			}
+			planner.plan(change, commands);
 		}
 	}
 

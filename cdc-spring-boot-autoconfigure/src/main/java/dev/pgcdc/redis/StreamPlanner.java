@@ -136,6 +136,9 @@ final class StreamPlanner implements ChangePlanner {
 
 	@Override
 	public void plan(ChangeEvent event, List<RedisCommand> commands) {
+		if (!this.tables.test(event.table())) {
+			return;
+		}
 		List<byte[]> args = new ArrayList<>(20);
 		args.add(this.keys.computeIfAbsent(event.table(), (table) -> RedisValues.bytes(this.spec.keyPattern()
 			.replace("{schema}", table.schema())
