@@ -13,8 +13,6 @@ import dev.pgcdc.outbox.Outbox;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -90,11 +88,7 @@ public final class OutboxBenchmark {
 		properties.put("cdc.publication.tables", "business");
 		properties.put("cdc.outbox.mode", mode);
 		properties.put("cdc.application-events.enabled", "false");
-		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(OutboxApplication.class)
-			.web(WebApplicationType.NONE)
-			.registerShutdownHook(false)
-			.properties(properties)
-			.run()) {
+		try (ConfigurableApplicationContext context = FullPathVariant.start(OutboxApplication.class, properties)) {
 			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 			while (engine.state() != EngineState.STREAMING && System.nanoTime() < deadline) {

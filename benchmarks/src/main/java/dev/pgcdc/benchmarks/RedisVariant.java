@@ -17,8 +17,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import redis.embedded.RedisServer;
 
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -56,18 +54,12 @@ final class RedisVariant {
 			properties.put("cdc.redis.mappings." + W1Workload.TABLE + ".insert[1]", "SADD w1:ids {id}");
 			properties.put(FullPathApplication.LISTENER_PROPERTY, "none");
 			String note;
-			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FullPathApplication.class)
-				.web(WebApplicationType.NONE)
-				.registerShutdownHook(false)
-				.properties(properties)
-				.run()) {
-				ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+			try (ConfigurableApplicationContext context = FullPathVariant.start(FullPathApplication.class, properties)) {
 				RedisSink sink = context.getBean(RedisSink.class);
 				Thread poller = new Thread(() -> follow(connection, progress), "bench-redis-poller");
 				poller.setDaemon(true);
 				poller.start();
-				String problem = measurement.await(timeoutMillis, () -> engine.isRunning() ? null
-						: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
+				String problem = measurement.await(timeoutMillis, context.getBean(ReplicationEngine.class));
 				poller.interrupt();
 				double seconds = (progress.lastNanos() - progress.firstNanos()) / 1e9;
 				long commands = sink.statistics().commands();
