@@ -1,9 +1,6 @@
 package dev.pgcdc.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -66,8 +63,8 @@ final class RedisVariant {
 				note = (problem != null) ? problem
 						: String.format("%,.0f Redis commands/s (%,d commands, %,d MULTI/EXEC); CPU us/row: writer %.2f, "
 								+ "lettuce %.2f, redis-server %s", (seconds > 0) ? commands / seconds : 0, commands,
-								sink.statistics().transactions(), threadCpu("pgcdc-redis-writer") / 1e3 / rows,
-								threadCpu("lettuce-") / 1e3 / rows, redisCpu(port, rows));
+								sink.statistics().transactions(), CpuSnapshot.threadCpuNanos("pgcdc-redis-writer") / 1e3 / rows,
+								CpuSnapshot.threadCpuNanos("lettuce-") / 1e3 / rows, redisCpu(port, rows));
 			}
 			return measurement.result(Options.REDIS, note);
 		}
@@ -76,27 +73,14 @@ final class RedisVariant {
 		}
 	}
 
-	/** CPU nanoseconds of this JVM's threads whose name starts with the prefix, since they started. */
-	private static long threadCpu(String prefix) {
-		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-		long total = 0;
-		for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-			if (info != null && info.getThreadName().startsWith(prefix)) {
-				total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-			}
-		}
-		return total;
-	}
-
 	/** CPU microseconds per row of the Redis server process over its life (it served only this run). */
 	private static String redisCpu(int port, long rows) {
 		try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
 			for (Path process : processes) {
 				String command = Files.readString(process.resolve("cmdline")).replace('\0', ' ');
 				if (command.contains("redis-server") && command.contains(":" + port)) {
-					String[] stat = Files.readString(process.resolve("stat")).split("\\) ")[1].split(" ");
-					long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
-					return String.format("%.2f", ticks * 1e4 / rows);
+					long ticks = CpuSnapshot.processTicks(Integer.parseInt(process.getFileName().toString()));
+					return (ticks >= 0) ? String.format("%.2f", ticks * 1e4 / rows) : "-";
 				}
 			}
 		}
