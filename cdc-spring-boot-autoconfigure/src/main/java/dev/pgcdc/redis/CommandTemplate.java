@@ -2,10 +2,12 @@ package dev.pgcdc.redis;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -106,7 +108,8 @@ final class CommandTemplate {
 	}
 
 	private static Map<String, Arity> commands() {
-		Map<String, Arity> commands = new LinkedHashMap<>();
+		// sorted: the error message for an unsupported command lists them in this order
+		Map<String, Arity> commands = new TreeMap<>();
 		commands.put("SET", new Arity(2, -1, 0));
 		commands.put("SETEX", new Arity(3, 3, 0));
 		commands.put("MSET", new Arity(2, -1, 2));
@@ -128,9 +131,7 @@ final class CommandTemplate {
 		commands.put("XADD", new Arity(4, -1, 0));
 		commands.put("XDEL", new Arity(2, -1, 0));
 		commands.put("PUBLISH", new Arity(2, 2, 0));
-		return Map.copyOf(commands).entrySet().stream()
-			.sorted(Map.Entry.comparingByKey())
-			.collect(LinkedHashMap::new, (map, entry) -> map.put(entry.getKey(), entry.getValue()), Map::putAll);
+		return Collections.unmodifiableMap(commands);
 	}
 
 	private static List<String> tokenize(String line, String origin) {
