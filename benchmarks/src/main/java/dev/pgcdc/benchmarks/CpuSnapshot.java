@@ -35,24 +35,34 @@ record CpuSnapshot(long nanos, long jvmCpuNanos, long serverCpuTicks, long machi
 		long jvm = processCpuNanos();
 		long server = (serverPid > 0) ? processTicks(serverPid) : -1;
 		long[] machine = machineTicks();
-		long reader = 0;
-		long dispatch = 0;
+		long reader = threadCpuNanos("pgcdc-reader-", "raw-reader-");
+		long dispatch = threadCpuNanos("pgcdc-dispatch-", "pgcdc-listener-");
+		return new CpuSnapshot(nanos, jvm, server, machine[0], machine[1], reader, dispatch, readCalls());
+	}
+
+	/**
+	 * Return the CPU time so far of this JVM's threads whose name starts with one of the prefixes.
+	 * @param prefixes the thread name prefixes
+	 * @return CPU nanoseconds, 0 where thread CPU time is not measured
+	 */
+	static long threadCpuNanos(String... prefixes) {
 		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-		if (threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()) {
-			for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-				if (info == null) {
-					continue;
-				}
-				String name = info.getThreadName();
-				if (name.startsWith("pgcdc-reader-") || name.startsWith("raw-reader-")) {
-					reader += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-				}
-				else if (name.startsWith("pgcdc-dispatch-") || name.startsWith("pgcdc-listener-")) {
-					dispatch += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+		if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+			return 0;
+		}
+		long total = 0;
+		for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+			if (info == null) {
+				continue;
+			}
+			for (String prefix : prefixes) {
+				if (info.getThreadName().startsWith(prefix)) {
+					total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+					break;
 				}
 			}
 		}
-		return new CpuSnapshot(nanos, jvm, server, machine[0], machine[1], reader, dispatch, readCalls());
+		return total;
 	}
 
 	/**
@@ -156,7 +166,7 @@ record CpuSnapshot(long nanos, long jvmCpuNanos, long serverCpuTicks, long machi
 	}
 
 	/** utime + stime of /proc/PID/stat; -1 if unreadable. */
-	private static long processTicks(int pid) {
+	static long processTicks(int pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
 			// the command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed

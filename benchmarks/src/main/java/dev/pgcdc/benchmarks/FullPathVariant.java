@@ -9,6 +9,7 @@ import dev.pgcdc.replication.ReplicationEngine;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -40,6 +41,19 @@ final class FullPathVariant {
 		return properties;
 	}
 
+	/**
+	 * Start a benchmark application: no web server, and no shutdown hook, since the benchmark closes the
+	 * context itself before the next variant.
+	 */
+	static ConfigurableApplicationContext start(Class<?> application, Map<String, Object> properties,
+			ApplicationContextInitializer<?>... initializers) {
+		return new SpringApplicationBuilder(application).web(WebApplicationType.NONE)
+			.registerShutdownHook(false)
+			.properties(properties)
+			.initializers(initializers)
+			.run();
+	}
+
 	Result run(String variant, String slot, long rows, long timeoutMillis) throws Exception {
 		boolean readValues = Options.FULL_VALUES.equals(variant);
 		String listener = switch (variant) {
@@ -64,15 +78,10 @@ final class FullPathVariant {
 		properties.put("cdc.publication.tables", W1Workload.TABLE);
 		properties.put(FullPathApplication.LISTENER_PROPERTY, listener);
 		String note = "";
-		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FullPathApplication.class)
-			.web(WebApplicationType.NONE)
-			.registerShutdownHook(false)
-			.properties(properties)
-			.initializers((ctx) -> ctx.getBeanFactory().registerSingleton("benchmarkProgress", progress))
-			.run()) {
-			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
-			String problem = measurement.await(timeoutMillis, () -> engine.isRunning() ? null
-					: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
+		ApplicationContextInitializer<ConfigurableApplicationContext> registerProgress = (ctx) -> ctx.getBeanFactory()
+			.registerSingleton("benchmarkProgress", progress);
+		try (ConfigurableApplicationContext context = start(FullPathApplication.class, properties, registerProgress)) {
+			String problem = measurement.await(timeoutMillis, context.getBean(ReplicationEngine.class));
 			if (problem != null) {
 				note = problem;
 			}

@@ -87,10 +87,7 @@ public final class LatencyBenchmark {
 		double achieved;
 		try {
 			// the temporary slot is created when the reader connects: writing earlier would not be captured
-			long ready = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (engine.state() != EngineState.STREAMING && System.nanoTime() < ready && engine.isRunning()) {
-				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-			}
+			awaitStreaming(engine);
 			achieved = write(database, total, rate);
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
 			while (received.get() < total && System.nanoTime() < deadline && engine.isRunning()) {
@@ -102,11 +99,11 @@ public final class LatencyBenchmark {
 		}
 		long[] measured = Arrays.copyOfRange(latencies, warmUp, total);
 		Arrays.sort(measured);
-		boolean met = percentile(measured, 0.99) <= TARGET_P99_MILLIS;
+		boolean met = percentile(measured, 0.99) / 1e6 <= TARGET_P99_MILLIS;
 		System.out.printf("Latency at %,d tx/s (achieved %,.0f) for %d s after %d s warm-up, commit -> consumer: "
 				+ "p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; %,d of %,d changes received%n", rate, achieved,
-				seconds, WARM_UP_SECONDS, percentile(measured, 0.50), percentile(measured, 0.95),
-				percentile(measured, 0.99), measured[measured.length - 1] / 1e6, received.get(), total);
+				seconds, WARM_UP_SECONDS, percentile(measured, 0.50) / 1e6, percentile(measured, 0.95) / 1e6,
+				percentile(measured, 0.99) / 1e6, measured[measured.length - 1] / 1e6, received.get(), total);
 		System.out.printf("target p99 <= %.0f ms: %s (%s)%n", TARGET_P99_MILLIS, met ? "met" : "NOT met", load());
 		return received.get() == total;
 	}
@@ -118,6 +115,14 @@ public final class LatencyBenchmark {
 		}, ValueConverter.simple());
 		engine.start();
 		return engine;
+	}
+
+	/** Wait up to a minute for the engine to stream (or to stop trying). */
+	static void awaitStreaming(ReplicationEngine engine) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+		while (engine.state() != EngineState.STREAMING && System.nanoTime() < deadline && engine.isRunning()) {
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+		}
 	}
 
 	/** Commit single-row transactions on a fixed schedule; returns the rate achieved. */
@@ -159,9 +164,18 @@ public final class LatencyBenchmark {
 		}
 	}
 
-	private static double percentile(long[] sorted, double quantile) {
+	/**
+	 * Return the nearest-rank percentile of sorted values, in their unit.
+	 * @param sorted the values, ascending
+	 * @param quantile the quantile, 0.99 for p99
+	 * @return the value, or 0 if there are none
+	 */
+	static long percentile(long[] sorted, double quantile) {
+		if (sorted.length == 0) {
+			return 0;
+		}
 		int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
-		return sorted[Math.max(0, index)] / 1e6;
+		return sorted[Math.max(0, index)];
 	}
 
 }

@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.function.Supplier;
 
+import dev.pgcdc.replication.ReplicationEngine;
+
 /**
  * Watches one variant's run: counts rows through its {@link Progress}, and takes CPU snapshots once rows
  * flow and when the last row arrived, so that the report can show where the CPU went (this JVM, the
@@ -63,6 +65,18 @@ final class Measurement {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Wait as {@link #await(long, Supplier)} does, giving up when the engine stops.
+	 * @param timeoutMillis the longest wait, from the start of the variant
+	 * @param engine the engine reading the rows
+	 * @return {@code null} when every row arrived, else why not
+	 * @throws InterruptedException if interrupted
+	 */
+	String await(long timeoutMillis, ReplicationEngine engine) throws InterruptedException {
+		return await(timeoutMillis, () -> engine.isRunning() ? null
+				: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
 	}
 
 	Result result(String variant, String note) {

@@ -10,11 +10,8 @@ import java.util.concurrent.locks.LockSupport;
 import dev.pgcdc.benchmarks.outboxapp.OutboxApplication;
 import dev.pgcdc.benchmarks.outboxapp.OutboxApplication.LatencyRecorder;
 import dev.pgcdc.outbox.Outbox;
-import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -90,16 +87,9 @@ public final class OutboxBenchmark {
 		properties.put("cdc.publication.tables", "business");
 		properties.put("cdc.outbox.mode", mode);
 		properties.put("cdc.application-events.enabled", "false");
-		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(OutboxApplication.class)
-			.web(WebApplicationType.NONE)
-			.registerShutdownHook(false)
-			.properties(properties)
-			.run()) {
+		try (ConfigurableApplicationContext context = FullPathVariant.start(OutboxApplication.class, properties)) {
 			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-			while (engine.state() != EngineState.STREAMING && System.nanoTime() < deadline) {
-				Thread.sleep(20);
-			}
+			LatencyBenchmark.awaitStreaming(engine);
 			Outbox outbox = context.getBean(Outbox.class);
 			TransactionTemplate transactions = context.getBean(TransactionTemplate.class);
 			JdbcTemplate jdbc = new JdbcTemplate(context.getBean(javax.sql.DataSource.class));
@@ -161,8 +151,8 @@ public final class OutboxBenchmark {
 			long[] delays = Arrays.copyOf(recorder.delays(), Math.min(total, recorder.count()));
 			Arrays.sort(delays);
 			report.append(String.format("%-8s | %,12.0f | %7.2f | %,14.0f | %9.2f | %9.2f | %9.2f | %9.2f%s%n", mode,
-					publishRate, publishRate / plainRate, deliveredRate, percentile(delays, 50), percentile(delays, 95),
-					percentile(delays, 99), (delays.length > 0) ? delays[delays.length - 1] / 1000.0 : 0,
+					publishRate, publishRate / plainRate, deliveredRate, millis(delays, 0.50), millis(delays, 0.95),
+					millis(delays, 0.99), (delays.length > 0) ? delays[delays.length - 1] / 1000.0 : 0,
 					complete ? "" : "  INCOMPLETE"));
 			report.append(String.format("%-8s   (baseline without the outbox: %,.0f tx/s)%n", "", plainRate));
 			return complete;
@@ -178,12 +168,9 @@ public final class OutboxBenchmark {
 		return recorder.count() >= expected;
 	}
 
-	private static double percentile(long[] sorted, int percent) {
-		if (sorted.length == 0) {
-			return 0;
-		}
-		int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
-		return sorted[Math.max(0, index)] / 1000.0;
+	/** A percentile of sorted microsecond delays, in milliseconds. */
+	private static double millis(long[] sortedMicros, double quantile) {
+		return LatencyBenchmark.percentile(sortedMicros, quantile) / 1000.0;
 	}
 
 }

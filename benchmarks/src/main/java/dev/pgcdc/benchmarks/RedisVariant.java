@@ -1,9 +1,6 @@
 package dev.pgcdc.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,8 +14,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import redis.embedded.RedisServer;
 
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -56,26 +51,20 @@ final class RedisVariant {
 			properties.put("cdc.redis.mappings." + W1Workload.TABLE + ".insert[1]", "SADD w1:ids {id}");
 			properties.put(FullPathApplication.LISTENER_PROPERTY, "none");
 			String note;
-			try (ConfigurableApplicationContext context = new SpringApplicationBuilder(FullPathApplication.class)
-				.web(WebApplicationType.NONE)
-				.registerShutdownHook(false)
-				.properties(properties)
-				.run()) {
-				ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+			try (ConfigurableApplicationContext context = FullPathVariant.start(FullPathApplication.class, properties)) {
 				RedisSink sink = context.getBean(RedisSink.class);
 				Thread poller = new Thread(() -> follow(connection, progress), "bench-redis-poller");
 				poller.setDaemon(true);
 				poller.start();
-				String problem = measurement.await(timeoutMillis, () -> engine.isRunning() ? null
-						: "failed: engine stopped" + ((engine.lastError() != null) ? ": " + engine.lastError() : ""));
+				String problem = measurement.await(timeoutMillis, context.getBean(ReplicationEngine.class));
 				poller.interrupt();
 				double seconds = (progress.lastNanos() - progress.firstNanos()) / 1e9;
 				long commands = sink.statistics().commands();
 				note = (problem != null) ? problem
 						: String.format("%,.0f Redis commands/s (%,d commands, %,d MULTI/EXEC); CPU us/row: writer %.2f, "
 								+ "lettuce %.2f, redis-server %s", (seconds > 0) ? commands / seconds : 0, commands,
-								sink.statistics().transactions(), threadCpu("pgcdc-redis-writer") / 1e3 / rows,
-								threadCpu("lettuce-") / 1e3 / rows, redisCpu(port, rows));
+								sink.statistics().transactions(), CpuSnapshot.threadCpuNanos("pgcdc-redis-writer") / 1e3 / rows,
+								CpuSnapshot.threadCpuNanos("lettuce-") / 1e3 / rows, redisCpu(port, rows));
 			}
 			return measurement.result(Options.REDIS, note);
 		}
@@ -84,27 +73,14 @@ final class RedisVariant {
 		}
 	}
 
-	/** CPU nanoseconds of this JVM's threads whose name starts with the prefix, since they started. */
-	private static long threadCpu(String prefix) {
-		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-		long total = 0;
-		for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-			if (info != null && info.getThreadName().startsWith(prefix)) {
-				total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-			}
-		}
-		return total;
-	}
-
 	/** CPU microseconds per row of the Redis server process over its life (it served only this run). */
 	private static String redisCpu(int port, long rows) {
 		try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
 			for (Path process : processes) {
 				String command = Files.readString(process.resolve("cmdline")).replace('\0', ' ');
 				if (command.contains("redis-server") && command.contains(":" + port)) {
-					String[] stat = Files.readString(process.resolve("stat")).split("\\) ")[1].split(" ");
-					long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
-					return String.format("%.2f", ticks * 1e4 / rows);
+					long ticks = CpuSnapshot.processTicks(Integer.parseInt(process.getFileName().toString()));
+					return (ticks >= 0) ? String.format("%.2f", ticks * 1e4 / rows) : "-";
 				}
 			}
 		}

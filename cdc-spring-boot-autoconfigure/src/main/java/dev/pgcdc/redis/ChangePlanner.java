@@ -22,7 +22,7 @@ interface ChangePlanner {
 	boolean handles(TableId table);
 
 	/**
-	 * Append the commands for one change.
+	 * Append the commands for one change; none for a table the planner does not {@link #handles handle}.
 	 * @param event the change
 	 * @param commands where to append
 	 */

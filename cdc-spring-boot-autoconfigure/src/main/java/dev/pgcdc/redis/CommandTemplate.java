@@ -2,10 +2,12 @@ package dev.pgcdc.redis;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,10 +43,14 @@ final class CommandTemplate {
 
 	private final String origin;
 
-	private CommandTemplate(String name, List<Argument> arguments, String origin) {
+	/** The argument count the check against the table found: what a render usually produces. */
+	private final int expectedArgs;
+
+	private CommandTemplate(String name, List<Argument> arguments, String origin, int expectedArgs) {
 		this.name = name;
 		this.arguments = arguments;
 		this.origin = origin;
+		this.expectedArgs = expectedArgs;
 	}
 
 	/**
@@ -76,7 +82,7 @@ final class CommandTemplate {
 			count += argument.count();
 		}
 		arity.check(name, count, origin);
-		return new CommandTemplate(name, List.copyOf(arguments), origin);
+		return new CommandTemplate(name, List.copyOf(arguments), origin, count);
 	}
 
 	String name() {
@@ -89,7 +95,8 @@ final class CommandTemplate {
 	 * @return the command
 	 */
 	RedisCommand render(ChangeEvent event) {
-		List<byte[]> args = new ArrayList<>(this.arguments.size() + 8);
+		// sized for the whole row: {pairs:*} of a wide table would otherwise regrow the list twice per change
+		List<byte[]> args = new ArrayList<>(this.expectedArgs);
 		for (Argument argument : this.arguments) {
 			argument.render(event, args);
 		}
@@ -101,7 +108,8 @@ final class CommandTemplate {
 	}
 
 	private static Map<String, Arity> commands() {
-		Map<String, Arity> commands = new LinkedHashMap<>();
+		// sorted: the error message for an unsupported command lists them in this order
+		Map<String, Arity> commands = new TreeMap<>();
 		commands.put("SET", new Arity(2, -1, 0));
 		commands.put("SETEX", new Arity(3, 3, 0));
 		commands.put("MSET", new Arity(2, -1, 2));
@@ -123,9 +131,7 @@ final class CommandTemplate {
 		commands.put("XADD", new Arity(4, -1, 0));
 		commands.put("XDEL", new Arity(2, -1, 0));
 		commands.put("PUBLISH", new Arity(2, 2, 0));
-		return Map.copyOf(commands).entrySet().stream()
-			.sorted(Map.Entry.comparingByKey())
-			.collect(LinkedHashMap::new, (map, entry) -> map.put(entry.getKey(), entry.getValue()), Map::putAll);
+		return Collections.unmodifiableMap(commands);
 	}
 
 	private static List<String> tokenize(String line, String origin) {

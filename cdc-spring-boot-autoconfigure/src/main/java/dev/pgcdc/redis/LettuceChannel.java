@@ -57,8 +57,6 @@ final class LettuceChannel implements AutoCloseable {
 
 	private final RedisClient client;
 
-	private final boolean sharedResources;
-
 	private final Duration timeout;
 
 	private final ArrayDeque<AsyncCommand<byte[], byte[], ?>> window = new ArrayDeque<>();
@@ -67,9 +65,8 @@ final class LettuceChannel implements AutoCloseable {
 
 	private int unflushed;
 
-	private LettuceChannel(RedisClient client, boolean sharedResources, Duration timeout) {
+	private LettuceChannel(RedisClient client, Duration timeout) {
 		this.client = client;
-		this.sharedResources = sharedResources;
 		this.timeout = timeout;
 	}
 
@@ -111,7 +108,7 @@ final class LettuceChannel implements AutoCloseable {
 			.autoReconnect(false)
 			.timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
 			.build());
-		return new LettuceChannel(client, resources != null, timeout);
+		return new LettuceChannel(client, timeout);
 	}
 
 	/**
@@ -228,10 +225,6 @@ final class LettuceChannel implements AutoCloseable {
 	void shutdown() {
 		close();
 		this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-	}
-
-	boolean sharesResources() {
-		return this.sharedResources;
 	}
 
 	private <T> AsyncCommand<byte[], byte[], T> send(Command<byte[], byte[], T> command) {

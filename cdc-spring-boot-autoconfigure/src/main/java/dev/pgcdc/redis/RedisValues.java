@@ -2,7 +2,6 @@ package dev.pgcdc.redis;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.temporal.TemporalAccessor;
 import java.util.Collection;
 import java.util.Map;
 
@@ -127,10 +126,8 @@ final class RedisValues {
 			// bytea as Debezium's default: base64
 			appendJsonString(out, java.util.Base64.getEncoder().encodeToString(raw));
 		}
-		else if (value instanceof TemporalAccessor) {
-			appendJsonString(out, value.toString());
-		}
 		else {
+			// temporal values (ISO-8601), UUIDs, NaN and infinite numbers, ...: their text
 			appendJsonString(out, value.toString());
 		}
 	}

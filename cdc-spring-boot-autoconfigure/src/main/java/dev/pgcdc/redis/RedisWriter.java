@@ -271,11 +271,7 @@ final class RedisWriter implements Runnable {
 		this.channel.multi(replies);
 		int count = 0;
 		for (ChangeEvent change : transaction.changes()) {
-			for (ChangePlanner planner : this.planners) {
-				if (planner.handles(change.table())) {
-					planner.plan(change, this.planned);
-				}
-			}
+			plan(change, this.planned);
 			for (RedisCommand command : this.planned) {
 				this.channel.command(command, replies, this.settings.batchSize());
 			}
@@ -291,6 +287,13 @@ final class RedisWriter implements Runnable {
 		}
 		this.statistics.commands(count);
 		return this.channel.exec(replies);
+	}
+
+	/** Append the commands of one change from every planner (each skips tables it does not handle). */
+	private void plan(ChangeEvent change, List<RedisCommand> commands) {
+		for (ChangePlanner planner : this.planners) {
+			planner.plan(change, commands);
+		}
 	}
 
 	private static Lsn max(Lsn a, Lsn b) {
@@ -356,11 +359,7 @@ final class RedisWriter implements Runnable {
 	private RedisCommand plannedCommand(PendingTransaction transaction, int index) {
 		List<RedisCommand> commands = new ArrayList<>();
 		for (ChangeEvent change : transaction.changes()) {
-			for (ChangePlanner planner : this.planners) {
-				if (planner.handles(change.table())) {
-					planner.plan(change, commands);
-				}
-			}
+			plan(change, commands);
 			if (commands.size() > index) {
 				return commands.get(index);
 			}

@@ -39,6 +39,26 @@ final class StreamPlanner implements ChangePlanner {
 
 	private static final byte[] AUTO_ID = RedisValues.bytes("*");
 
+	private static final byte[] KEY = RedisValues.bytes("key");
+
+	private static final byte[] VALUE = RedisValues.bytes("value");
+
+	private static final byte[] OP = RedisValues.bytes("op");
+
+	private static final byte[] TABLE = RedisValues.bytes("table");
+
+	private static final byte[] LSN = RedisValues.bytes("lsn");
+
+	private static final byte[] COMMIT_LSN = RedisValues.bytes("commit_lsn");
+
+	private static final byte[] COMMIT_TIME = RedisValues.bytes("commit_time");
+
+	private static final byte[] XID = RedisValues.bytes("xid");
+
+	private static final byte[] BEFORE = RedisValues.bytes("before");
+
+	private static final byte[] AFTER = RedisValues.bytes("after");
+
 	private static final String ORIGIN = "cdc.redis.stream";
 
 	private final StreamSpec spec;
@@ -53,6 +73,9 @@ final class StreamPlanner implements ChangePlanner {
 
 	private final String database;
 
+	/** The {@code MAXLEN} count as sent, or {@code null} for no trimming. */
+	private final byte[] maxLength;
+
 	private final Map<TableId, byte[]> keys = new ConcurrentHashMap<>();
 
 	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, String sourceName, String database) {
@@ -62,6 +85,7 @@ final class StreamPlanner implements ChangePlanner {
 		this.extended = "extended".equals(spec.debeziumMessageFormat().toLowerCase(Locale.ROOT));
 		this.sourceName = sourceName;
 		this.database = database;
+		this.maxLength = (spec.maxLength() > 0) ? RedisValues.bytes(Long.toString(spec.maxLength())) : null;
 	}
 
 	/**
@@ -112,46 +136,49 @@ final class StreamPlanner implements ChangePlanner {
 
 	@Override
 	public void plan(ChangeEvent event, List<RedisCommand> commands) {
+		if (!this.tables.test(event.table())) {
+			return;
+		}
 		List<byte[]> args = new ArrayList<>(20);
 		args.add(this.keys.computeIfAbsent(event.table(), (table) -> RedisValues.bytes(this.spec.keyPattern()
 			.replace("{schema}", table.schema())
 			.replace("{table}", table.name()))));
-		if (this.spec.maxLength() > 0) {
+		if (this.maxLength != null) {
 			args.add(MAXLEN);
 			args.add(APPROXIMATELY);
-			args.add(RedisValues.bytes(Long.toString(this.spec.maxLength())));
+			args.add(this.maxLength);
 		}
 		args.add(AUTO_ID);
 		if (this.debezium) {
 			String key = debeziumKey(event);
 			String value = debeziumValue(event);
 			if (this.extended) {
-				add(args, "key", key);
-				add(args, "value", value);
+				add(args, KEY, key);
+				add(args, VALUE, value);
 			}
 			else {
-				add(args, key, value);
+				add(args, RedisValues.bytes(key), value);
 			}
 		}
 		else {
-			add(args, "op", CommandTemplate.operationName(event.operation()));
-			add(args, "table", event.table().toString());
-			add(args, "lsn", event.lsn().toString());
-			add(args, "commit_lsn", event.commitLsn().toString());
-			add(args, "commit_time", event.commitTime().toString());
-			add(args, "xid", Long.toString(event.xid()));
+			add(args, OP, CommandTemplate.operationName(event.operation()));
+			add(args, TABLE, event.table().toString());
+			add(args, LSN, event.lsn().toString());
+			add(args, COMMIT_LSN, event.commitLsn().toString());
+			add(args, COMMIT_TIME, event.commitTime().toString());
+			add(args, XID, Long.toString(event.xid()));
 			if (event.before() != null) {
-				add(args, "before", json(event.before().toMap()));
+				add(args, BEFORE, json(event.before().toMap()));
 			}
 			if (event.after() != null) {
-				add(args, "after", json(event.after().toMap()));
+				add(args, AFTER, json(event.after().toMap()));
 			}
 		}
 		commands.add(new RedisCommand("XADD", args.toArray(new byte[0][]), ORIGIN));
 	}
 
-	private static void add(List<byte[]> args, String field, String value) {
-		args.add(RedisValues.bytes(field));
+	private static void add(List<byte[]> args, byte[] field, String value) {
+		args.add(field);
 		args.add(RedisValues.bytes(value));
 	}
 
