@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -172,14 +170,6 @@ class ReliabilityTests {
 			ids.addAll(ConsumerJvm.ledger(ledger));
 		}
 		return ids;
-	}
-
-	static long count(TestDatabase database, String table) throws Exception {
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + table)) {
-			rs.next();
-			return rs.getLong(1);
-		}
 	}
 
 }
