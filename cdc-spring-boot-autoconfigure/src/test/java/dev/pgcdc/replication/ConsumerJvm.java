@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Starts {@link ConsumerProcess} (or another consuming application) in a new JVM with the test class path.
  */
-final class ConsumerJvm {
+public final class ConsumerJvm {
 
 	private ConsumerJvm() {
 	}
@@ -41,7 +41,7 @@ final class ConsumerJvm {
 	/**
 	 * Start a class's {@code main} in a new JVM with the test class path, appending its output to a log.
 	 */
-	static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {
+	public static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-Xmx" + maxHeap);
