@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Starts {@link ConsumerProcess} (or another consuming application) in a new JVM with the test class path.
@@ -32,6 +35,13 @@ public final class ConsumerJvm {
 			}
 		}
 		return ids;
+	}
+
+	/**
+	 * Wait (at most a minute) until a consumer's log holds a line it prints, such as {@code STREAMING}.
+	 */
+	static void awaitOutput(Path log, String text) {
+		await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(log) && Files.readString(log).contains(text));
 	}
 
 	static Process start(Path log, String maxHeap, String... args) throws IOException {
