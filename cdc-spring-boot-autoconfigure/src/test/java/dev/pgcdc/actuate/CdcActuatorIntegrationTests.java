@@ -96,11 +96,10 @@ class CdcActuatorIntegrationTests {
 	}
 
 	private ApplicationContextRunner withSlot(String slot) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"cdc.slot.name=" + slot, "cdc.publication.name=" + slot, "cdc.publication.tables=orders,customers",
-				"cdc.status-interval=500ms", "cdc.heartbeat.interval=1s", "cdc.listener.retry.max-attempts=1",
-				"cdc.listener.dead-letter-table=dl_" + slot);
+		return this.runner.withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=orders,customers", "cdc.status-interval=500ms",
+					"cdc.heartbeat.interval=1s", "cdc.listener.retry.max-attempts=1",
+					"cdc.listener.dead-letter-table=dl_" + slot);
 	}
 
 	@Test

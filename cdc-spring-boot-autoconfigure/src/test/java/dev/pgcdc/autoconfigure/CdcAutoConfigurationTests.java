@@ -56,10 +56,8 @@ class CdcAutoConfigurationTests {
 	}
 
 	private ApplicationContextRunner withDatabase(String slot) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"cdc.slot.name=" + slot, "cdc.publication.name=" + slot, "cdc.publication.tables=orders",
-				"cdc.status-interval=1s");
+		return this.runner.withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=orders", "cdc.status-interval=1s");
 	}
 
 	@Test

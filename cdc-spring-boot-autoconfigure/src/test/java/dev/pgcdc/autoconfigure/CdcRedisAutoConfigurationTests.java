@@ -64,11 +64,10 @@ class CdcRedisAutoConfigurationTests {
 	}
 
 	private ApplicationContextRunner withDatabase(String slot) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"spring.data.redis.port=" + EmbeddedRedisSupport.shared().port(), "cdc.slot.name=" + slot,
-				"cdc.publication.name=" + slot, "cdc.publication.tables=products,audit", "cdc.status-interval=1s",
-				"cdc.application-events.enabled=false");
+		return this.runner.withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("spring.data.redis.port=" + EmbeddedRedisSupport.shared().port(),
+					"cdc.publication.tables=products,audit", "cdc.status-interval=1s",
+					"cdc.application-events.enabled=false");
 	}
 
 	@Test
@@ -85,9 +84,8 @@ class CdcRedisAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, CdcAutoConfiguration.class,
 					CdcRedisAutoConfiguration.class))
 			.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
-			.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(), "spring.datasource.username=postgres",
-					"spring.datasource.password=postgres", "cdc.slot.name=redis_noclass",
-					"cdc.publication.name=redis_noclass", "cdc.redis.stream.enabled=true")
+			.withPropertyValues(database.cdcProperties("redis_noclass"))
+			.withPropertyValues("cdc.redis.stream.enabled=true")
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RedisSink.class));
 	}
 
@@ -96,9 +94,8 @@ class CdcRedisAutoConfigurationTests {
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, CdcAutoConfiguration.class,
 					CdcRedisAutoConfiguration.class))
-			.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(), "spring.datasource.username=postgres",
-					"spring.datasource.password=postgres", "cdc.slot.name=redis_nofactory",
-					"cdc.publication.name=redis_nofactory", "cdc.redis.stream.enabled=true")
+			.withPropertyValues(database.cdcProperties("redis_nofactory"))
+			.withPropertyValues("cdc.redis.stream.enabled=true")
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(RedisSink.class));
 	}
 

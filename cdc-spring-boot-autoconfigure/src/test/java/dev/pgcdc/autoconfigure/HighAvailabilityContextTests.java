@@ -37,9 +37,9 @@ class HighAvailabilityContextTests {
 		ApplicationContextRunner runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, CdcAutoConfiguration.class))
 			.withUserConfiguration(Recorder.class)
-			.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(), "spring.datasource.username=postgres",
-					"spring.datasource.password=postgres", "cdc.slot.name=ha_app", "cdc.publication.name=ha_app",
-					"cdc.publication.tables=orders", "cdc.status-interval=500ms", "cdc.reconnect.initial-interval=200ms");
+			.withPropertyValues(database.cdcProperties("ha_app"))
+			.withPropertyValues("cdc.publication.tables=orders", "cdc.status-interval=500ms",
+					"cdc.reconnect.initial-interval=200ms");
 		runner.run((first) -> runner.run((second) -> {
 			ReplicationEngine active = first.getBean(ReplicationEngine.class);
 			ReplicationEngine standby = second.getBean(ReplicationEngine.class);

@@ -55,11 +55,9 @@ class CdcListenerIntegrationTests {
 	}
 
 	private ApplicationContextRunner withSlot(String slot, String... tables) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"cdc.slot.name=" + slot, "cdc.publication.name=" + slot,
-				"cdc.publication.tables=" + String.join(",", tables), "cdc.status-interval=500ms",
-				"cdc.listener.retry.initial-interval=10ms", "cdc.listener.dead-letter-table=dl_" + slot);
+		return this.runner.withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=" + String.join(",", tables), "cdc.status-interval=500ms",
+					"cdc.listener.retry.initial-interval=10ms", "cdc.listener.dead-letter-table=dl_" + slot);
 	}
 
 	private static void awaitStreaming(org.springframework.context.ApplicationContext context) {

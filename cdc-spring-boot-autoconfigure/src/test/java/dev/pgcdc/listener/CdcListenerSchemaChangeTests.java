@@ -38,11 +38,9 @@ class CdcListenerSchemaChangeTests {
 		database.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, total int)",
 				"CREATE TABLE customers (id bigint PRIMARY KEY, email text)");
 		this.runner
-			.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-					"spring.datasource.username=" + database.username(),
-					"spring.datasource.password=" + database.password(), "cdc.slot.name=listener_schema",
-					"cdc.publication.name=listener_schema",
-					"cdc.listener.retry.max-attempts=1", "cdc.listener.dead-letter-table=dl_listener_schema")
+			.withPropertyValues(database.cdcProperties("listener_schema"))
+			.withPropertyValues("cdc.listener.retry.max-attempts=1",
+					"cdc.listener.dead-letter-table=dl_listener_schema")
 			.withUserConfiguration(TypedListeners.class)
 			.run((context) -> {
 				await().atMost(Duration.ofSeconds(20))

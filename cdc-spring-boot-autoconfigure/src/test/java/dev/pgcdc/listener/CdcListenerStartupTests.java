@@ -35,9 +35,8 @@ class CdcListenerStartupTests {
 	}
 
 	private ApplicationContextRunner withTables(String tables) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"cdc.slot.name=startup", "cdc.publication.name=startup", "cdc.publication.tables=" + tables);
+		return this.runner.withPropertyValues(database.cdcProperties("startup"))
+			.withPropertyValues("cdc.publication.tables=" + tables);
 	}
 
 	private void assertFails(Class<?> configuration, String tables, String... fragments) {

@@ -77,13 +77,11 @@ abstract class AbstractOutboxIntegrationTests {
 
 	ApplicationContextRunner withSlot(String name) {
 		String slot = slot(name);
-		return this.runner.withPropertyValues("spring.datasource.url=" + this.database.jdbcUrl(),
-				"spring.datasource.username=" + this.database.username(),
-				"spring.datasource.password=" + this.database.password(), "cdc.slot.name=" + slot,
-				"cdc.publication.name=" + slot, "cdc.publication.tables=orders", "cdc.status-interval=500ms",
-				"cdc.listener.retry.initial-interval=10ms", "cdc.outbox.mode=" + this.mode.name().toLowerCase(),
-				"cdc.outbox.table=" + slot + "_outbox", "cdc.outbox.inbox-table=" + slot + "_inbox",
-				"cdc.listener.dead-letter-table=" + slot + "_dead_letter");
+		return this.runner.withPropertyValues(this.database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=orders", "cdc.status-interval=500ms",
+					"cdc.listener.retry.initial-interval=10ms", "cdc.outbox.mode=" + this.mode.name().toLowerCase(),
+					"cdc.outbox.table=" + slot + "_outbox", "cdc.outbox.inbox-table=" + slot + "_inbox",
+					"cdc.listener.dead-letter-table=" + slot + "_dead_letter");
 	}
 
 	static void awaitStreaming(ApplicationContext context) {

@@ -47,10 +47,9 @@ class OutboxAutoConfigurationTests {
 	}
 
 	private ApplicationContextRunner withSlot(String slot) {
-		return this.runner.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
-				"spring.datasource.username=" + database.username(), "spring.datasource.password=" + database.password(),
-				"cdc.slot.name=" + slot, "cdc.publication.name=" + slot, "cdc.publication.tables=orders",
-				"cdc.outbox.table=" + slot + "_outbox", "cdc.outbox.inbox-table=" + slot + "_inbox");
+		return this.runner.withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=orders", "cdc.outbox.table=" + slot + "_outbox",
+					"cdc.outbox.inbox-table=" + slot + "_inbox");
 	}
 
 	@Test

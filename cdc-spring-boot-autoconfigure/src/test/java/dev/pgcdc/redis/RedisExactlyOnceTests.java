@@ -7,12 +7,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import dev.pgcdc.replication.ConsumerJvm;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import dev.pgcdc.test.EmbeddedRedisSupport;
@@ -94,12 +93,7 @@ class RedisExactlyOnceTests {
 		Files.writeString(log, "--- run " + run + "\n", java.nio.file.StandardOpenOption.CREATE,
 				java.nio.file.StandardOpenOption.APPEND);
 		long before = Files.readString(log).split("STREAMING", -1).length;
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-cp", System.getProperty("java.class.path"), RedisSinkProcess.class.getName()));
-		command.addAll(List.of(args));
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-			.start();
+		Process process = ConsumerJvm.start(RedisSinkProcess.class, log, "256m", args);
 		await().atMost(Duration.ofSeconds(60))
 			.until(() -> !process.isAlive() || Files.readString(log).split("STREAMING", -1).length > before);
 		assertThat(process.isAlive()).as("consumer JVM started; log: %s", Files.readString(log)).isTrue();

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Starts {@link ConsumerProcess} (or another consuming application) in a new JVM with the test class path.
  */
-final class ConsumerJvm {
+public final class ConsumerJvm {
 
 	private ConsumerJvm() {
 	}
@@ -34,6 +37,13 @@ final class ConsumerJvm {
 		return ids;
 	}
 
+	/**
+	 * Wait (at most a minute) until a consumer's log holds a line it prints, such as {@code STREAMING}.
+	 */
+	static void awaitOutput(Path log, String text) {
+		await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(log) && Files.readString(log).contains(text));
+	}
+
 	static Process start(Path log, String maxHeap, String... args) throws IOException {
 		return start(ConsumerProcess.class, log, maxHeap, args);
 	}
@@ -41,7 +51,7 @@ final class ConsumerJvm {
 	/**
 	 * Start a class's {@code main} in a new JVM with the test class path, appending its output to a log.
 	 */
-	static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {
+	public static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-Xmx" + maxHeap);

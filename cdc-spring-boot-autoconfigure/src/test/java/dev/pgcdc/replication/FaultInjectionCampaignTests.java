@@ -174,7 +174,7 @@ class FaultInjectionCampaignTests {
 				campaign.ended(active, true);
 				long killed = System.nanoTime();
 				Path standbyLog = campaign.logs.get(campaign.logs.size() - 1);
-				await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(standbyLog).contains("STATE STREAMING"));
+				ConsumerJvm.awaitOutput(standbyLog, "STATE STREAMING");
 				takeoverMillis.add((System.nanoTime() - killed) / 1_000_000);
 				active = standby;
 				standby = campaign.startConsumer("STANDBY");
@@ -247,8 +247,7 @@ class FaultInjectionCampaignTests {
 			this.processes.add(process);
 			this.ledgers.add(ledger);
 			this.logs.add(log);
-			await().atMost(Duration.ofSeconds(60))
-				.until(() -> Files.exists(log) && Files.readString(log).contains("STATE " + expectedState));
+			ConsumerJvm.awaitOutput(log, "STATE " + expectedState);
 			return process;
 		}
 

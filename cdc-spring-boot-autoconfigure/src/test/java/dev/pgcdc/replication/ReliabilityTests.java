@@ -4,8 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -38,7 +36,7 @@ class ReliabilityTests {
 		Path secondLedger = this.dir.resolve("ledger-2");
 		Path log = this.dir.resolve("consumer.log");
 		Process first = ConsumerJvm.start(log, "256m", args[0], args[1], args[2], firstLedger.toString(), "ids");
-		await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(log) && Files.readString(log).contains("STREAMING"));
+		ConsumerJvm.awaitOutput(log, "STREAMING");
 		Thread writer = new Thread(() -> insertInTransactions(database, "items", 200, 1_000));
 		writer.start();
 		await().atMost(Duration.ofSeconds(120)).until(() -> lines(firstLedger) >= 60_000);
@@ -120,7 +118,7 @@ class ReliabilityTests {
 		Path log = this.dir.resolve("million.log");
 		Process consumer = ConsumerJvm.start(log, "256m", database.jdbcUrl(), "million", "items", count.toString(), "count");
 		try {
-			await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(log) && Files.readString(log).contains("STREAMING"));
+			ConsumerJvm.awaitOutput(log, "STREAMING");
 			database.execute("INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 1000000) g");
 			await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
 				.until(() -> !consumer.isAlive() || (Files.exists(count) && Files.readString(count).equals("1000000")));
@@ -172,14 +170,6 @@ class ReliabilityTests {
 			ids.addAll(ConsumerJvm.ledger(ledger));
 		}
 		return ids;
-	}
-
-	static long count(TestDatabase database, String table) throws Exception {
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT count(*) FROM " + table)) {
-			rs.next();
-			return rs.getLong(1);
-		}
 	}
 
 }

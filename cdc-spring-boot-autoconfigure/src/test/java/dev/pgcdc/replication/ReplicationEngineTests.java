@@ -15,9 +15,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableId;
-import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,33 +25,22 @@ import static org.awaitility.Awaitility.await;
 /**
  * The engine against a real PostgreSQL: what arrives, in which order, and when it is acknowledged.
  */
-class ReplicationEngineTests {
+class ReplicationEngineTests extends EngineTestBase {
 
 	private static TestDatabase database;
 
-	private ReplicationEngine engine;
-
 	@BeforeAll
 	static void createDatabase() {
-		database = EmbeddedPostgresSupport.createDatabase("engine");
-		database.execute(
+		database = database("engine",
 				"CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, amount numeric(12,2), note text)",
 				"CREATE TABLE audit (id bigint PRIMARY KEY, payload text) ",
 				"ALTER TABLE audit REPLICA IDENTITY FULL");
 	}
 
-	@AfterEach
-	void stopEngine() {
-		if (this.engine != null) {
-			this.engine.stop();
-		}
-	}
-
 	@Test
 	void deliversInsertUpdateDeleteAndTruncateWithTheirImages() {
 		CollectingConsumer consumer = new CollectingConsumer(true);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "images").withTables(List.of("orders", "audit")), consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "images", consumer, "orders", "audit");
 		database.execute("INSERT INTO orders VALUES (1, 'NEW', 10.50, 'first')",
 				"UPDATE orders SET status = 'PAID' WHERE id = 1",
 				"UPDATE orders SET id = 2 WHERE id = 1",
@@ -107,9 +94,7 @@ class ReplicationEngineTests {
 	@Test
 	void keepsTransactionsTogetherAndInCommitOrder() throws Exception {
 		CollectingConsumer consumer = new CollectingConsumer(true);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "order").withTables(List.of("orders")),
-				consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "order", consumer, "orders");
 		try (Connection first = database.connect(); Connection second = database.connect()) {
 			first.setAutoCommit(false);
 			second.setAutoCommit(false);
@@ -138,9 +123,7 @@ class ReplicationEngineTests {
 				"CREATE TABLE docs_full (id int PRIMARY KEY, body text, title text)",
 				"ALTER TABLE docs_full ALTER COLUMN body SET STORAGE EXTERNAL",
 				"ALTER TABLE docs_full REPLICA IDENTITY FULL");
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "toast").withTables(List.of("docs", "docs_full")),
-				consumer);
-		this.engine.start();
+		this.engine = EngineTestSupport.start(database, "toast", consumer, "docs", "docs_full");
 		String body = "x".repeat(100_000);
 		database.execute("INSERT INTO docs VALUES (1, '" + body + "', 't')", "UPDATE docs SET title = 'u' WHERE id = 1",
 				"INSERT INTO docs_full VALUES (1, '" + body + "', 't')", "UPDATE docs_full SET title = 'u' WHERE id = 1");

@@ -144,6 +144,17 @@ public final class EmbeddedPostgresSupport {
 			return dataSource;
 		}
 
+		/**
+		 * Return the properties that point an application at this database and at a slot and a publication
+		 * both named {@code slot}, for an {@code ApplicationContextRunner}.
+		 * @param slot the slot and publication name
+		 * @return {@code spring.datasource.*}, {@code cdc.slot.name} and {@code cdc.publication.name}
+		 */
+		public String[] cdcProperties(String slot) {
+			return new String[] { "spring.datasource.url=" + jdbcUrl(), "spring.datasource.username=" + username(),
+					"spring.datasource.password=" + password(), "cdc.slot.name=" + slot, "cdc.publication.name=" + slot };
+		}
+
 		public Connection connect() throws SQLException {
 			return dataSource().getConnection();
 		}

@@ -8,9 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,23 +20,23 @@ import static org.awaitility.Awaitility.await;
 @SampleTest
 class SampleActuatorTests {
 
-	private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
-	};
-
 	@LocalServerPort
 	int port;
 
-	RestClient http;
+	ShopClient shop;
 
 	@BeforeEach
 	void client() {
-		this.http = RestClient.create("http://localhost:" + this.port);
+		this.shop = new ShopClient(this.port);
 	}
 
 	@Test
 	void cdcEndpointDescribesTheStream() {
 		awaitState("STREAMING");
-		ResponseEntity<Map<String, Object>> response = this.http.get().uri("/actuator/cdc").retrieve().toEntity(JSON);
+		ResponseEntity<Map<String, Object>> response = this.shop.http.get()
+			.uri("/actuator/cdc")
+			.retrieve()
+			.toEntity(ShopClient.OBJECT);
 		assertThat(response.getStatusCode().value()).isEqualTo(200);
 		Map<String, Object> cdc = response.getBody();
 		assertThat(cdc).containsEntry("paused", false).containsKeys("lagBytes", "events", "listeners");
@@ -46,7 +44,7 @@ class SampleActuatorTests {
 			.containsEntry("name", "sample_test")
 			.containsEntry("plugin", "pgoutput");
 		await().atMost(Duration.ofSeconds(30))
-			.untilAsserted(() -> assertThat(get("/actuator/cdc").get("events"))
+			.untilAsserted(() -> assertThat(this.shop.get("/actuator/cdc").get("events"))
 				.asInstanceOf(InstanceOfAssertFactories.MAP)
 				.extractingByKey("total")
 				.asInstanceOf(InstanceOfAssertFactories.type(Number.class))
@@ -56,7 +54,7 @@ class SampleActuatorTests {
 	@Test
 	void healthShowsTheCdcComponent() {
 		awaitState("STREAMING");
-		Map<String, Object> health = get("/actuator/health");
+		Map<String, Object> health = this.shop.get("/actuator/health");
 		assertThat(health).extractingByKey("components")
 			.asInstanceOf(InstanceOfAssertFactories.MAP)
 			.extractingByKey("cdc")
@@ -72,7 +70,7 @@ class SampleActuatorTests {
 	void prometheusScrapeHasTheCdcMeters() {
 		awaitState("STREAMING");
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-			String scrape = this.http.get().uri("/actuator/prometheus").retrieve().body(String.class);
+			String scrape = this.shop.http.get().uri("/actuator/prometheus").retrieve().body(String.class);
 			assertThat(scrape).contains("cdc_lag_bytes")
 				.contains("cdc_state")
 				.containsPattern("cdc_events_total\\{[^}]*table=\"public.orders\"[^}]*} [1-9]");
@@ -82,30 +80,26 @@ class SampleActuatorTests {
 	@Test
 	void pauseAndResume() {
 		awaitState("STREAMING");
-		ResponseEntity<Map<String, Object>> paused = this.http.post()
+		ResponseEntity<Map<String, Object>> paused = this.shop.http.post()
 			.uri("/actuator/cdc/pause")
 			.retrieve()
-			.toEntity(JSON);
+			.toEntity(ShopClient.OBJECT);
 		assertThat(paused.getStatusCode().is2xxSuccessful()).isTrue();
 		assertThat(paused.getBody()).containsEntry("action", "pause").containsEntry("paused", true);
-		assertThat(get("/actuator/cdc")).containsEntry("paused", true).containsEntry("state", "PAUSED");
-		ResponseEntity<Map<String, Object>> resumed = this.http.post()
+		assertThat(this.shop.get("/actuator/cdc")).containsEntry("paused", true).containsEntry("state", "PAUSED");
+		ResponseEntity<Map<String, Object>> resumed = this.shop.http.post()
 			.uri("/actuator/cdc/resume")
 			.retrieve()
-			.toEntity(JSON);
+			.toEntity(ShopClient.OBJECT);
 		assertThat(resumed.getStatusCode().is2xxSuccessful()).isTrue();
 		assertThat(resumed.getBody()).containsEntry("action", "resume").containsEntry("paused", false);
 		awaitState("STREAMING");
-		assertThat(get("/actuator/cdc")).containsEntry("paused", false);
+		assertThat(this.shop.get("/actuator/cdc")).containsEntry("paused", false);
 	}
 
 	private void awaitState(String state) {
 		await().atMost(Duration.ofSeconds(60))
-			.untilAsserted(() -> assertThat(get("/actuator/cdc")).containsEntry("state", state));
-	}
-
-	private Map<String, Object> get(String path) {
-		return this.http.get().uri(path).retrieve().body(JSON);
+			.untilAsserted(() -> assertThat(this.shop.get("/actuator/cdc")).containsEntry("state", state));
 	}
 
 }

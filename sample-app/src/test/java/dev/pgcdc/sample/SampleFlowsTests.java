@@ -57,10 +57,8 @@ class SampleFlowsTests {
 	@Test
 	void placedOrderIsAuditedWithItsItemsAndStock() {
 		long customer = id(this.shop.newCustomer("Alan Turing"));
-		Map<String, Object> product = this.shop.post("/products",
-				Map.of("name", "Test scale " + System.nanoTime(), "price", 30.00, "stock", 10));
-		Map<String, Object> order = this.shop.post("/orders",
-				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 3))));
+		Map<String, Object> product = this.shop.newProduct("Test scale", 30.00, 10);
+		Map<String, Object> order = this.shop.placeOrder(customer, id(product), 3);
 		assertThat(order).containsEntry("status", "NEW").containsEntry("total", 90.0);
 		assertThat(this.shop.get("/products/" + id(product))).containsEntry("stock", 7);
 		await().atMost(WAL).untilAsserted(() -> {
@@ -80,10 +78,8 @@ class SampleFlowsTests {
 	@Test
 	void placedOrderIsConfirmedOnceFromItsOutboxEvent() {
 		long customer = id(this.shop.newCustomer("Grace Hopper"));
-		Map<String, Object> product = this.shop.post("/products",
-				Map.of("name", "Cups " + System.nanoTime(), "price", 8.00, "stock", 10));
-		Map<String, Object> order = this.shop.post("/orders",
-				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 2))));
+		Map<String, Object> product = this.shop.newProduct("Cups", 8.00, 10);
+		Map<String, Object> order = this.shop.placeOrder(customer, id(product), 2);
 		await().atMost(WAL)
 			.untilAsserted(() -> assertThat(this.shop.list("/confirmations?limit=200"))
 				.filteredOn((confirmation) -> ((Number) confirmation.get("orderId")).longValue() == id(order))
@@ -95,10 +91,9 @@ class SampleFlowsTests {
 	@Test
 	void refusedOrderChangesNothing() {
 		long customer = id(this.shop.newCustomer("Barbara Liskov"));
-		Map<String, Object> product = this.shop.post("/products",
-				Map.of("name", "Rare tea " + System.nanoTime(), "price", 12.5, "stock", 2));
-		assertThatExceptionOfType(HttpClientErrorException.Conflict.class).isThrownBy(() -> this.shop.post("/orders",
-				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 5)))));
+		Map<String, Object> product = this.shop.newProduct("Rare tea", 12.5, 2);
+		assertThatExceptionOfType(HttpClientErrorException.Conflict.class)
+			.isThrownBy(() -> this.shop.placeOrder(customer, id(product), 5));
 		assertThat(this.shop.get("/products/" + id(product))).containsEntry("stock", 2);
 	}
 
@@ -129,8 +124,7 @@ class SampleFlowsTests {
 
 	@Test
 	void theRedisReadModelFollowsTheTables() {
-		Map<String, Object> product = this.shop.post("/products",
-				Map.of("name", "Cached kettle " + System.nanoTime(), "price", 30.00, "stock", 4));
+		Map<String, Object> product = this.shop.newProduct("Cached kettle", 30.00, 4);
 		String id = String.valueOf(id(product));
 		await().atMost(WAL).ignoreExceptions().untilAsserted(() -> {
 			assertThat(this.shop.get("/cache/products/" + id)).containsEntry("name", product.get("name"))
@@ -145,8 +139,7 @@ class SampleFlowsTests {
 		});
 		long customer = id(this.shop.newCustomer("Edsger Dijkstra"));
 		this.shop.patch("/products/" + id, Map.of("active", true));
-		Map<String, Object> order = this.shop.post("/orders",
-				Map.of("customerId", customer, "items", List.of(Map.of("productId", id(product), "quantity", 1))));
+		Map<String, Object> order = this.shop.placeOrder(customer, id(product), 1);
 		await().atMost(WAL)
 			.untilAsserted(() -> assertThat(this.shop.list("/cache/orders?count=200"))
 				.extracting((entry) -> entry.get("fields"))

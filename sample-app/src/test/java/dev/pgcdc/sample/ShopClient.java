@@ -50,6 +50,29 @@ final class ShopClient {
 		return post("/customers", Map.of("name", name, "email", email));
 	}
 
+	/**
+	 * Add a product whose name no other test uses.
+	 * @param name the name, followed by a unique number
+	 * @param price the unit price
+	 * @param stock units in stock
+	 * @return the product
+	 */
+	Map<String, Object> newProduct(String name, double price, int stock) {
+		return post("/products", Map.of("name", name + " " + System.nanoTime(), "price", price, "stock", stock));
+	}
+
+	/**
+	 * Order units of one product.
+	 * @param customerId the customer
+	 * @param productId the product
+	 * @param quantity units
+	 * @return the order
+	 */
+	Map<String, Object> placeOrder(long customerId, long productId, int quantity) {
+		return post("/orders", Map.of("customerId", customerId, "items",
+				List.of(Map.of("productId", productId, "quantity", quantity))));
+	}
+
 	static long id(Map<String, Object> json) {
 		return ((Number) json.get("id")).longValue();
 	}
