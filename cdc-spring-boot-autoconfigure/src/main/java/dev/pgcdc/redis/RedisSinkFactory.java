@@ -45,7 +45,7 @@ public final class RedisSinkFactory {
 		Predicate<TableId> captured = (table) -> published.isEmpty() || published.contains(table);
 		List<ChangePlanner> planners = new ArrayList<>();
 		if (stream != null) {
-			planners.add(StreamPlanner.create(stream, replication::isOptIn, captured, replication.slotName(),
+			planners.add(StreamPlanner.create(stream, replication.optInMatcher(), captured, replication.slotName(),
 					database(replication.connection().url())));
 		}
 		if (!mappings.isEmpty()) {
