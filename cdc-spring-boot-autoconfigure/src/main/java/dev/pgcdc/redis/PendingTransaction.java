@@ -3,6 +3,7 @@ package dev.pgcdc.redis;
 import java.util.List;
 
 import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
 
 /**
@@ -11,10 +12,22 @@ import dev.pgcdc.replication.TransactionCommit;
  * completed position moves in commit order).
  *
  * @param commit the commit
- * @param changes the changes to apply, in order
+ * @param changes the changes to apply, in order: a view of the engine's shared transaction, paged from disk
+ * for a large one, so read it by iterating
+ * @param memory the budget the queued transaction holds memory of
+ * @param bytes how much it holds, until it is applied or dropped
  * @author pgcdc
  */
-record PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes) {
+record PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes, MemoryBudget memory, long bytes) {
+
+	PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes) {
+		this(commit, changes, MemoryBudget.UNBOUNDED, 0);
+	}
+
+	/** The writer is done with this transaction: its memory goes back to the budget. */
+	void release() {
+		this.memory.release(this.bytes);
+	}
 
 	/**
 	 * Return whether the exactly-once fence applies: real transactions only, not the chunks of an initial

@@ -9,11 +9,14 @@ import java.util.function.Supplier;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.TableId;
+import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.EngineControl;
-import dev.pgcdc.replication.TransactionBuffer;
+import dev.pgcdc.replication.ChangeSize;
+import dev.pgcdc.replication.FilteredChanges;
+import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
 
 import org.springframework.context.SmartLifecycle;
@@ -45,7 +48,7 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 
 	private final RedisSinkStatistics statistics = new RedisSinkStatistics();
 
-	private TransactionBuffer changes;
+	private List<ChangeEvent> changes;
 
 	private volatile EngineControl control;
 
@@ -88,28 +91,33 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 	}
 
 	@Override
-	public void onChange(ChangeEvent event) {
-		if (!handles(event.table())) {
-			return;
-		}
-		if (this.changes == null) {
-			this.changes = new TransactionBuffer(TransactionBuffer.DEFAULT_MEMORY_LIMIT, null);
-		}
-		this.changes.add(event);
+	public boolean wantsTransactions() {
+		return true;
+	}
+
+	@Override
+	public void onTransaction(TransactionEvent transaction) {
+		// the engine's one copy of the transaction, read lazily: nothing of it is copied here
+		this.changes = FilteredChanges.of(transaction.changes(), (change) -> handles(change.table()));
 	}
 
 	@Override
 	public void onCommit(TransactionCommit commit) throws InterruptedException {
-		List<ChangeEvent> list = List.of();
-		if (this.changes != null) {
-			list = this.changes.toList();
-			this.changes.close();
-			this.changes = null;
-		}
-		PendingTransaction pending = new PendingTransaction(commit, list);
+		List<ChangeEvent> list = (this.changes != null) ? this.changes : List.of();
+		this.changes = null;
+		EngineControl engine = this.control;
+		MemoryBudget memory = (engine != null) ? engine.memory() : MemoryBudget.UNBOUNDED;
+		long bytes = list.isEmpty() ? 0 : ChangeSize.of(list);
 		// backpressure: while Redis is down the queue fills and the dispatcher (and so the reader) waits
+		while (!memory.reserve(bytes, this.queue.isEmpty(), 100, TimeUnit.MILLISECONDS)) {
+			if (this.writer.isHalted() || this.thread == null) {
+				return;
+			}
+		}
+		PendingTransaction pending = new PendingTransaction(commit, list, memory, bytes);
 		while (!this.queue.offer(pending, 100, TimeUnit.MILLISECONDS)) {
 			if (this.writer.isHalted() || this.thread == null) {
+				pending.release();
 				return;
 			}
 		}
@@ -117,10 +125,7 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 
 	@Override
 	public void onReset() {
-		if (this.changes != null) {
-			this.changes.close();
-			this.changes = null;
-		}
+		this.changes = null;
 	}
 
 	@Override

@@ -301,6 +301,7 @@ final class RedisWriter implements Runnable {
 	}
 
 	private void complete(PendingTransaction transaction) {
+		transaction.release();
 		long end = transaction.commit().endLsn().value();
 		// snapshot chunks end at position 0: completion never moves backwards
 		if (Long.compareUnsigned(end, this.completed) > 0) {

@@ -1,5 +1,6 @@
 package dev.pgcdc.replication;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -7,13 +8,16 @@ import java.util.function.Consumer;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TransactionEvent;
-import dev.pgcdc.replication.StreamMarker.StreamReset;
-import dev.pgcdc.replication.StreamMarker.TransactionBegin;
-import dev.pgcdc.replication.StreamMarker.Committed;
 
 /**
  * Takes batches off the queue and hands each item to every consumer in order, on one thread; when a
  * transaction's commit has gone through every consumer, its end position becomes flushable.
+ *
+ * <p>This is the one place a transaction is collected: when any consumer wants whole transactions, the
+ * changes go to one {@link TransactionBuffer} (memory from the {@link MemoryBudget}, the rest spilled),
+ * and every such consumer receives the same read-only {@link TransactionEvent} at the commit. Consumers
+ * that keep it for later reserve what they hold themselves; the buffer's own reservation ends once every
+ * consumer has had the transaction.
  *
  * @author pgcdc
  */
@@ -23,8 +27,6 @@ final class Dispatcher implements Runnable {
 
 	private final List<ChangeConsumer> consumers;
 
-	private final List<ChangeConsumer> transactionConsumers;
-
 	private final DispatchErrorHandler errorHandler;
 
 	private final FlushTracker flushTracker;
@@ -33,6 +35,10 @@ final class Dispatcher implements Runnable {
 
 	private final Consumer<Exception> onFailure;
 
+	private final MemoryBudget budget;
+
+	private final Path spillDirectory;
+
 	private volatile boolean running = true;
 
 	private volatile boolean paused;
@@ -40,14 +46,16 @@ final class Dispatcher implements Runnable {
 	private TransactionBuffer transactionChanges;
 
 	Dispatcher(EventQueue queue, List<ChangeConsumer> consumers, DispatchErrorHandler errorHandler,
-			FlushTracker flushTracker, StreamStatistics statistics, Consumer<Exception> onFailure) {
+			FlushTracker flushTracker, StreamStatistics statistics, Consumer<Exception> onFailure,
+			MemoryBudget budget, Path spillDirectory) {
 		this.queue = queue;
 		this.consumers = List.copyOf(consumers);
-		this.transactionConsumers = this.consumers.stream().filter(ChangeConsumer::wantsTransactions).toList();
 		this.errorHandler = errorHandler;
 		this.flushTracker = flushTracker;
 		this.statistics = statistics;
 		this.onFailure = onFailure;
+		this.budget = budget;
+		this.spillDirectory = spillDirectory;
 	}
 
 	void stop() {
@@ -73,7 +81,14 @@ final class Dispatcher implements Runnable {
 					TimeUnit.MILLISECONDS.sleep(50);
 				}
 				if (batch != null && this.running) {
-					dispatch(batch);
+					try {
+						for (int i = 0; i < batch.size(); i++) {
+							batch.get(i).dispatchTo(this);
+						}
+					}
+					finally {
+						this.queue.release(batch);
+					}
 				}
 			}
 		}
@@ -84,39 +99,30 @@ final class Dispatcher implements Runnable {
 			this.running = false;
 			this.onFailure.accept(ex);
 		}
+		finally {
+			discardTransaction();
+		}
 	}
 
-	private void dispatch(EventBatch batch) throws Exception {
-		for (int i = 0; i < batch.size(); i++) {
-			Object item = batch.get(i);
-			if (item instanceof ChangeEvent event) {
-				change(event);
-			}
-			else if (item instanceof TransactionBegin) {
-				discardTransaction();
-				this.transactionChanges = this.transactionConsumers.isEmpty() ? null
-						: new TransactionBuffer(TransactionBuffer.DEFAULT_MEMORY_LIMIT, null);
-			}
-			else if (item instanceof Committed committed) {
-				commit(committed.commit());
-			}
-			else if (item instanceof LogicalMessage message) {
-				for (ChangeConsumer consumer : this.consumers) {
-					deliver(consumer, message);
-				}
-			}
-			else if (item instanceof StreamReset) {
-				discardTransaction();
-				for (ChangeConsumer consumer : this.consumers) {
-					consumer.onReset();
-				}
+	void begin() {
+		discardTransaction();
+		// asked per transaction: a listener registered while streaming may want them from now on
+		for (ChangeConsumer consumer : this.consumers) {
+			if (consumer.wantsTransactions()) {
+				this.transactionChanges = new TransactionBuffer(this.budget, this.spillDirectory);
+				return;
 			}
 		}
 	}
 
-	private void change(ChangeEvent event) throws Exception {
+	void change(ChangeEvent event) throws Exception {
 		for (ChangeConsumer consumer : this.consumers) {
-			deliver(consumer, event);
+			try {
+				consumer.onChange(event);
+			}
+			catch (Exception ex) {
+				this.errorHandler.handle(consumer, event, ex);
+			}
 		}
 		if (this.transactionChanges != null) {
 			this.transactionChanges.add(event);
@@ -124,52 +130,67 @@ final class Dispatcher implements Runnable {
 		this.statistics.eventDelivered(event.table(), event.operation());
 	}
 
-	private void commit(TransactionCommit commit) throws Exception {
+	void message(LogicalMessage message) throws Exception {
+		for (ChangeConsumer consumer : this.consumers) {
+			try {
+				consumer.onMessage(message);
+			}
+			catch (Exception ex) {
+				this.errorHandler.handle(consumer, message, ex);
+			}
+		}
+	}
+
+	void commit(TransactionCommit commit) throws Exception {
 		TransactionBuffer changes = this.transactionChanges;
 		this.transactionChanges = null;
 		if (changes != null) {
-			try (changes) {
-				List<ChangeEvent> list = changes.toList();
-				if (!list.isEmpty()) {
+			try {
+				changes.close();
+				if (!changes.changes().isEmpty()) {
 					TransactionEvent transaction = new TransactionEvent(commit.xid(), commit.commitLsn(),
-							commit.commitTime(), list);
-					for (ChangeConsumer consumer : this.transactionConsumers) {
-						deliver(consumer, transaction);
+							commit.commitTime(), changes.changes());
+					for (ChangeConsumer consumer : this.consumers) {
+						if (!consumer.wantsTransactions()) {
+							continue;
+						}
+						try {
+							consumer.onTransaction(transaction);
+						}
+						catch (Exception ex) {
+							this.errorHandler.handle(consumer, transaction, ex);
+						}
 					}
 				}
 			}
+			finally {
+				changes.release();
+			}
 		}
 		for (ChangeConsumer consumer : this.consumers) {
-			deliver(consumer, commit);
+			try {
+				consumer.onCommit(commit);
+			}
+			catch (Exception ex) {
+				this.errorHandler.handle(consumer, commit, ex);
+			}
 		}
 		this.statistics.transactionDelivered(commit);
 		this.flushTracker.completed(commit.endLsn());
 	}
 
-	private void discardTransaction() {
-		if (this.transactionChanges != null) {
-			this.transactionChanges.close();
-			this.transactionChanges = null;
+	void reset() {
+		discardTransaction();
+		for (ChangeConsumer consumer : this.consumers) {
+			consumer.onReset();
 		}
 	}
 
-	private void deliver(ChangeConsumer consumer, Object item) throws Exception {
-		try {
-			if (item instanceof ChangeEvent event) {
-				consumer.onChange(event);
-			}
-			else if (item instanceof TransactionEvent transaction) {
-				consumer.onTransaction(transaction);
-			}
-			else if (item instanceof LogicalMessage message) {
-				consumer.onMessage(message);
-			}
-			else if (item instanceof TransactionCommit commit) {
-				consumer.onCommit(commit);
-			}
-		}
-		catch (Exception ex) {
-			this.errorHandler.handle(consumer, item, ex);
+	private void discardTransaction() {
+		if (this.transactionChanges != null) {
+			this.transactionChanges.close();
+			this.transactionChanges.release();
+			this.transactionChanges = null;
 		}
 	}
 

@@ -15,4 +15,13 @@ public interface EngineControl {
 	 */
 	void fail(String reason, Throwable cause);
 
+	/**
+	 * Return the engine's memory budget, from which a consumer reserves what it holds of changes
+	 * beyond its {@code onChange}/{@code onTransaction} call (queued work for its own threads).
+	 * @return the budget; by default one without a practical limit, for consumers fed by hand
+	 */
+	default MemoryBudget memory() {
+		return MemoryBudget.UNBOUNDED;
+	}
+
 }

@@ -1,24 +1,36 @@
 package dev.pgcdc.replication;
 
+import dev.pgcdc.event.ChangeEvent;
+import dev.pgcdc.event.LogicalMessage;
+
 /**
  * A run of stream items handed from the reader to the dispatcher in one go, to keep the cost of the
- * hand-over per event low.
+ * hand-over per event low. Its bytes are those of the WAL messages the items came from, the measure
+ * the queue reserves from the {@link MemoryBudget}.
  *
  * @author pgcdc
  */
 final class EventBatch {
 
-	private final Object[] items;
+	private final StreamItem[] items;
 
 	private int size;
 
 	private long bytes;
 
 	EventBatch(int capacity) {
-		this.items = new Object[capacity];
+		this.items = new StreamItem[capacity];
 	}
 
-	void add(Object item, int itemBytes) {
+	void add(ChangeEvent event, int itemBytes) {
+		add(new StreamItem.Change(event), itemBytes);
+	}
+
+	void add(LogicalMessage message, int itemBytes) {
+		add(new StreamItem.Message(message), itemBytes);
+	}
+
+	void add(StreamItem item, int itemBytes) {
 		this.items[this.size++] = item;
 		this.bytes += itemBytes;
 	}
@@ -39,7 +51,7 @@ final class EventBatch {
 		return this.bytes;
 	}
 
-	Object get(int index) {
+	StreamItem get(int index) {
 		return this.items[index];
 	}
 

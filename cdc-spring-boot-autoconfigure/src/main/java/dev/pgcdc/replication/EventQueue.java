@@ -9,8 +9,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The bounded hand-over between the reader and the dispatcher, limited by both the number of items and
  * the bytes of WAL data they came from, so that a slow consumer slows reading instead of growing the heap.
  *
- * <p>A single batch larger than the limits is still accepted when the queue is empty, so progress is
- * always possible.
+ * <p>The bytes also come out of the engine's {@link MemoryBudget}, from the moment a batch is queued until
+ * the dispatcher has handed it on ({@link #release}). A single batch larger than the limits is still
+ * accepted when the queue is empty, so progress is always possible.
  *
  * @author pgcdc
  */
@@ -19,6 +20,8 @@ final class EventQueue {
 	private final int maxItems;
 
 	private final long maxBytes;
+
+	private final MemoryBudget budget;
 
 	private final ArrayDeque<EventBatch> batches = new ArrayDeque<>();
 
@@ -32,9 +35,10 @@ final class EventQueue {
 
 	private long bytes;
 
-	EventQueue(int maxItems, long maxBytes) {
+	EventQueue(int maxItems, long maxBytes, MemoryBudget budget) {
 		this.maxItems = maxItems;
 		this.maxBytes = maxBytes;
+		this.budget = budget;
 	}
 
 	/**
@@ -42,12 +46,18 @@ final class EventQueue {
 	 * @return whether the batch was queued
 	 */
 	boolean offer(EventBatch batch, long timeout, TimeUnit unit) throws InterruptedException {
-		long nanos = unit.toNanos(timeout);
+		long deadline = System.nanoTime() + unit.toNanos(timeout);
+		// reserved outside the lock: the dispatcher must be able to take batches (and so release) meanwhile
+		if (!this.budget.reserve(batch.bytes(), isEmpty(), timeout, unit)) {
+			return false;
+		}
 		this.lock.lockInterruptibly();
 		try {
+			long nanos = deadline - System.nanoTime();
 			while (!this.batches.isEmpty()
 					&& (this.items + batch.size() > this.maxItems || this.bytes + batch.bytes() > this.maxBytes)) {
 				if (nanos <= 0) {
+					this.budget.release(batch.bytes());
 					return false;
 				}
 				nanos = this.notFull.awaitNanos(nanos);
@@ -68,6 +78,12 @@ final class EventQueue {
 	 * @param batch the batch
 	 */
 	void offerFirst(EventBatch batch) {
+		try {
+			this.budget.reserve(batch.bytes(), true, 0, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		this.lock.lock();
 		try {
 			this.batches.addFirst(batch);
@@ -105,6 +121,24 @@ final class EventQueue {
 		}
 	}
 
+	/**
+	 * The dispatcher has handed a batch it took on: its bytes go back to the budget.
+	 * @param batch the batch
+	 */
+	void release(EventBatch batch) {
+		this.budget.release(batch.bytes());
+	}
+
+	private boolean isEmpty() {
+		this.lock.lock();
+		try {
+			return this.batches.isEmpty();
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
 	int size() {
 		this.lock.lock();
 		try {
@@ -118,6 +152,9 @@ final class EventQueue {
 	void clear() {
 		this.lock.lock();
 		try {
+			for (EventBatch batch : this.batches) {
+				this.budget.release(batch.bytes());
+			}
 			this.batches.clear();
 			this.items = 0;
 			this.bytes = 0;

@@ -81,6 +81,9 @@ public final class ReplicationEngine {
 
 	private final StreamStatistics statistics = new StreamStatistics();
 
+	/** New at every start: whatever a stopped run still held is not carried over. */
+	private volatile MemoryBudget memory;
+
 	private final Object lifecycleMonitor = new Object();
 
 	private final Object confirmLock = new Object();
@@ -178,6 +181,7 @@ public final class ReplicationEngine {
 			.filter(Objects::nonNull)
 			.toList());
 		this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler must not be null");
+		this.memory = new MemoryBudget(settings.memoryMaxBytes());
 		this.converter = Objects.requireNonNull(converter, "converter must not be null");
 		List<String> internal = new java.util.ArrayList<>(settings.internalTables());
 		internal.add(SnapshotState.TABLE);
@@ -216,16 +220,31 @@ public final class ReplicationEngine {
 			this.inTransaction = false;
 			this.paused = false;
 			this.stopSignal = new CountDownLatch(1);
+			this.memory = new MemoryBudget(this.settings.memoryMaxBytes());
+			EngineControl control = new EngineControl() {
+
+				@Override
+				public void fail(String reason, Throwable cause) {
+					consumerFailed(reason, cause);
+				}
+
+				@Override
+				public MemoryBudget memory() {
+					return ReplicationEngine.this.memory;
+				}
+
+			};
 			for (ChangeConsumer consumer : this.consumers) {
-				consumer.attach(this::consumerFailed);
+				consumer.attach(control);
 			}
-			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes());
+			SpillFile.removeLeftovers(this.settings.spillDirectory());
+			this.queue = new EventQueue(this.settings.queueCapacity(), this.settings.queueMaxBytes(), this.memory);
 			if (this.continuation.abandon()) {
 				// the last run stopped in the middle of a transaction that consumers may hold a part of
 				this.queue.offerFirst(resetBatch());
 			}
 			this.dispatcher = new Dispatcher(this.queue, this.consumers, this.errorHandler, this.flushTracker,
-					this.statistics, this::dispatchFailed);
+					this.statistics, this::dispatchFailed, this.memory, this.settings.spillDirectory());
 			this.dispatcherThread = newThread(this.dispatcher, "pgcdc-dispatch-" + this.settings.slotName());
 			this.readerThread = newThread(this::readLoop, "pgcdc-reader-" + this.settings.slotName());
 			this.scheduler = Executors.newSingleThreadScheduledExecutor(
@@ -432,8 +451,16 @@ public final class ReplicationEngine {
 	}
 
 	/**
-	 * Return the number of items waiting between the reader and the dispatcher.
-	 * @return the queue length
+	 * Return the memory budget every buffer of changes reserves from.
+	 * @return the budget
+	 */
+	public MemoryBudget memory() {
+		return this.memory;
+	}
+
+	/**
+	 * Return how many items wait between the reader and the dispatcher.
+	 * @return the queue size
 	 */
 	public int queueSize() {
 		EventQueue current = this.queue;
@@ -585,7 +612,11 @@ public final class ReplicationEngine {
 			flush();
 		}
 
-		private void add(Object item, int bytes) throws SQLException {
+		private void add(dev.pgcdc.event.ChangeEvent event, int bytes) throws SQLException {
+			add(new StreamItem.Change(event), bytes);
+		}
+
+		private void add(StreamItem item, int bytes) throws SQLException {
 			this.batch.add(item, bytes);
 			if (this.batch.isFull() || this.batch.bytes() >= BATCH_BYTES) {
 				flush();

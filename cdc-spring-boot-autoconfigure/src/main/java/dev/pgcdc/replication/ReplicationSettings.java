@@ -29,13 +29,24 @@ import java.util.Objects;
  * name matches the table in any schema
  * @param optInTables tables delivered only to consumers that name them (the outbox table): never snapshotted,
  * skipped by consumers that capture "every table"; a bare name matches the table in any schema
+ * @param memoryMaxBytes the most bytes all buffers of changes hold together (see {@link MemoryBudget}); zero
+ * or less for the default, a quarter of the heap
+ * @param spillDirectory where transactions too large for memory are spilled; {@code null} for the JVM's
+ * temporary directory
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize, List<String> internalTables, List<String> optInTables) {
+		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, long memoryMaxBytes,
+		java.nio.file.Path spillDirectory) {
+
+	/** The memory budget's default share of the heap. */
+	private static final int DEFAULT_HEAP_DIVISOR = 4;
+
+	/** The smallest default budget, whatever the heap. */
+	private static final long MIN_DEFAULT_MEMORY = 16L * 1024 * 1024;
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
@@ -45,6 +56,20 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
 		internalTables = (internalTables != null) ? List.copyOf(internalTables) : List.of();
 		optInTables = (optInTables != null) ? List.copyOf(optInTables) : List.of();
+		if (memoryMaxBytes <= 0) {
+			memoryMaxBytes = defaultMemoryMaxBytes();
+		}
+		if (spillDirectory == null) {
+			spillDirectory = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+		}
+	}
+
+	/**
+	 * Return the default memory budget: a quarter of the maximum heap, at least 16 MB.
+	 * @return the default in bytes
+	 */
+	public static long defaultMemoryMaxBytes() {
+		return Math.max(MIN_DEFAULT_MEMORY, Runtime.getRuntime().maxMemory() / DEFAULT_HEAP_DIVISOR);
 	}
 
 	/**
@@ -151,6 +176,10 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private List<String> optInTables = List.of();
 
+		private long memoryMaxBytes;
+
+		private java.nio.file.Path spillDirectory;
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -173,6 +202,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.snapshotFetchSize = settings.snapshotFetchSize;
 			this.internalTables = settings.internalTables;
 			this.optInTables = settings.optInTables;
+			this.memoryMaxBytes = settings.memoryMaxBytes;
+			this.spillDirectory = settings.spillDirectory;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -233,12 +264,18 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder memory(long maxBytes, java.nio.file.Path spillDirectory) {
+			this.memoryMaxBytes = maxBytes;
+			this.spillDirectory = spillDirectory;
+			return this;
+		}
+
 		public ReplicationSettings build() {
 			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
-					this.optInTables);
+					this.optInTables, this.memoryMaxBytes, this.spillDirectory);
 		}
 
 	}

@@ -6,17 +6,29 @@ package dev.pgcdc.replication;
  *
  * @author pgcdc
  */
-sealed interface StreamMarker {
+sealed interface StreamMarker extends StreamItem {
 
 	/**
 	 * A transaction starts; its changes follow. Carries nothing: the dispatcher only opens a new transaction
 	 * buffer, and the commit brings the transaction's data.
 	 */
 	record TransactionBegin() implements StreamMarker {
+
+		@Override
+		public void dispatchTo(Dispatcher dispatcher) {
+			dispatcher.begin();
+		}
+
 	}
 
 	/** A transaction ended; its end position is confirmed once every consumer is done with it. */
 	record Committed(TransactionCommit commit) implements StreamMarker {
+
+		@Override
+		public void dispatchTo(Dispatcher dispatcher) throws Exception {
+			dispatcher.commit(this.commit);
+		}
+
 	}
 
 	/**
@@ -24,6 +36,12 @@ sealed interface StreamMarker {
 	 * start, so partial transaction state must be dropped.
 	 */
 	record StreamReset() implements StreamMarker {
+
+		@Override
+		public void dispatchTo(Dispatcher dispatcher) {
+			dispatcher.reset();
+		}
+
 	}
 
 }

@@ -43,6 +43,7 @@ import dev.pgcdc.replication.types.TypeLookup;
 import dev.pgcdc.replication.types.ValueDecoders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
@@ -100,12 +101,12 @@ class TransactionBufferTests {
 	@Test
 	void keepsChangesUpToTheLimitInMemory() {
 		List<ChangeEvent> events = List.of(insert(1, "a"), insert(2, "b"), insert(3, "c"));
-		try (TransactionBuffer buffer = new TransactionBuffer(3, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(events), this.directory)) {
 			events.forEach(buffer::add);
 			assertThat(buffer.inMemory()).isEqualTo(3);
 			assertThat(buffer.spillFile()).isNull();
 			assertThat(this.directory).isEmptyDirectory();
-			List<ChangeEvent> list = buffer.toList();
+			List<ChangeEvent> list = buffer.changes();
 			assertThat(list).hasSize(3);
 			for (int i = 0; i < events.size(); i++) {
 				assertThat(list.get(i)).isSameAs(events.get(i));
@@ -142,11 +143,14 @@ class TransactionBufferTests {
 								new int[] { 0, 2 }, new int[] { 2, 1 })),
 						107),
 				insert(14, "last"));
-		try (TransactionBuffer buffer = new TransactionBuffer(1, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(events.subList(0, 1)), this.directory)) {
 			events.forEach(buffer::add);
 			assertThat(buffer.inMemory()).isEqualTo(1);
-			assertThat(buffer.spillFile()).exists().hasParent(this.directory);
-			List<ChangeEvent> list = buffer.toList();
+			assertThat(buffer.spillFile().getParent()).isEqualTo(this.directory);
+			assertThat(buffer.spilledBytes()).isGreaterThan(1_000_000);
+			// unlinked as soon as it was open: nothing to leave behind, whatever happens to the JVM
+			assertThat(this.directory).isEmptyDirectory();
+			List<ChangeEvent> list = buffer.changes();
 			assertThat(list).hasSize(events.size());
 			assertThat(list.get(0)).isSameAs(events.get(0));
 			for (int i = 1; i < events.size(); i++) {
@@ -168,10 +172,10 @@ class TransactionBufferTests {
 
 	@Test
 	void readsTupleRowsBackWithTheirSchemaAndConverterStillLazy() {
-		try (TransactionBuffer buffer = new TransactionBuffer(0, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(List.of()), this.directory)) {
 			buffer.add(event(Operation.INSERT, this.orders, null,
 					row(this.orders, tuple(1, "name", "not a number", null, "1.5")), 100));
-			TupleRow row = (TupleRow) buffer.toList().get(0).after();
+			TupleRow row = (TupleRow) buffer.changes().get(0).after();
 			assertThat(row.schema()).isSameAs(this.orders);
 			assertThat(row.get("name", StringBuilder.class)).hasToString("converted name");
 			// the tuple holds just the values, copied out of whatever buffer they were in
@@ -226,9 +230,9 @@ class TransactionBufferTests {
 		}
 		events.add(new ChangeEvent(Operation.UPDATE, TableId.parse("other.things"), Row.of(Map.of("a", 1)), toasted,
 				new Lsn(300), new Lsn(301), 12, Instant.ofEpochSecond(-5, 1)));
-		try (TransactionBuffer buffer = new TransactionBuffer(1, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(events.subList(0, 1)), this.directory)) {
 			events.forEach(buffer::add);
-			List<ChangeEvent> list = buffer.toList();
+			List<ChangeEvent> list = buffer.changes();
 			for (int i = 1; i < events.size(); i++) {
 				assertSameEvent(list.get(i), events.get(i));
 			}
@@ -247,7 +251,7 @@ class TransactionBufferTests {
 
 	@Test
 	void rejectsAValueThatCannotBeSerializedAndStaysUsable() {
-		try (TransactionBuffer buffer = new TransactionBuffer(1, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(List.of(insert(1, "a"))), this.directory)) {
 			buffer.add(insert(1, "a"));
 			buffer.add(insert(2, "b"));
 			ChangeEvent bad = new ChangeEvent(Operation.SNAPSHOT, TableId.parse("t"), null,
@@ -256,16 +260,16 @@ class TransactionBufferTests {
 				.withMessageContaining("column 'lock'")
 				.withMessageContaining("java.lang.Object");
 			buffer.add(insert(3, "c"));
-			assertThat(buffer.toList()).extracting((event) -> event.after().get("id")).containsExactly(1, 2, 3);
+			assertThat(buffer.changes()).extracting((event) -> event.after().get("id")).containsExactly(1, 2, 3);
 		}
 	}
 
 	@Test
 	void iteratesAsOftenAsAsked() {
 		List<ChangeEvent> events = inserts(500);
-		try (TransactionBuffer buffer = new TransactionBuffer(100, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(events.subList(0, 100)), this.directory)) {
 			events.forEach(buffer::add);
-			List<ChangeEvent> list = buffer.toList();
+			List<ChangeEvent> list = buffer.changes();
 			List<Object> ids = events.stream().map((event) -> event.after().get("id")).toList();
 			assertThat(ids(list.iterator())).isEqualTo(ids);
 			assertThat(ids(list.iterator())).isEqualTo(ids);
@@ -291,9 +295,9 @@ class TransactionBufferTests {
 	@Test
 	void getsByIndexInAnyOrder() {
 		List<ChangeEvent> events = inserts(5_000);
-		try (TransactionBuffer buffer = new TransactionBuffer(100, this.directory)) {
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(events.subList(0, 100)), this.directory)) {
 			events.forEach(buffer::add);
-			List<ChangeEvent> list = buffer.toList();
+			List<ChangeEvent> list = buffer.changes();
 			assertThat(list).hasSize(5_000);
 			for (int i = 0; i < events.size(); i++) {
 				assertThat(list.get(i).lsn()).isEqualTo(events.get(i).lsn());
@@ -310,89 +314,115 @@ class TransactionBufferTests {
 	}
 
 	@Test
-	void createsTheFileInTheTemporaryDirectoryByDefault() throws Exception {
-		TransactionBuffer buffer = new TransactionBuffer(0, null);
-		try {
-			buffer.add(insert(1, "a"));
-			Path file = buffer.spillFile();
-			assertThat(file.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
-			assertThat(file.getFileName().toString()).startsWith("pgcdc-tx-");
-			assertThat(file).exists();
-		}
-		finally {
-			buffer.close();
-			Files.deleteIfExists(buffer.spillFile());
-		}
+	void spillsToTheTemporaryDirectoryByDefaultAndLeavesNothingThere() {
+		TransactionBuffer buffer = new TransactionBuffer(keeping(List.of()), null);
+		buffer.add(insert(1, "a"));
+		buffer.close();
+		Path file = buffer.spillFile();
+		assertThat(file.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
+		assertThat(file.getFileName().toString()).startsWith("pgcdc-tx-");
+		assertThat(file).doesNotExist();
+		assertThat(buffer.changes().get(0).after().get("id")).isEqualTo(1);
 	}
 
 	@Test
-	void keepsTheFileWhileTheListIsReachableAndDeletesItAfterwards() {
+	void staysReadableWhileTheListIsReachableWithNoFileInTheDirectory() {
 		AtomicReference<List<ChangeEvent>> kept = new AtomicReference<>();
-		Path file = handOver(kept);
+		handOver(kept);
 		System.gc();
-		assertThat(file).exists();
-		// closed by the dispatcher, still readable by a consumer that kept it
+		// closed and released by the dispatcher, still readable by a consumer that kept it
 		assertThat(kept.get()).hasSize(10);
 		assertThat(kept.get().get(9).after().get("id")).isEqualTo(9);
 		assertThat(ids(kept.get().iterator())).hasSize(10);
-		assertThat(file).exists();
-		kept.set(null);
-		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> {
-			System.gc();
-			return Files.notExists(file);
-		});
+		assertThat(this.directory).isEmptyDirectory();
 	}
 
-	private Path handOver(AtomicReference<List<ChangeEvent>> kept) {
-		TransactionBuffer buffer = new TransactionBuffer(2, this.directory);
-		inserts(10).forEach(buffer::add);
-		kept.set(buffer.toList());
+	private void handOver(AtomicReference<List<ChangeEvent>> kept) {
+		List<ChangeEvent> events = inserts(10);
+		TransactionBuffer buffer = new TransactionBuffer(keeping(events.subList(0, 2)), this.directory);
+		events.forEach(buffer::add);
+		kept.set(buffer.changes());
 		buffer.close();
-		return buffer.spillFile();
+		buffer.release();
 	}
 
 	@Test
-	void failsClearlyWhenTheFileIsGone() throws Exception {
-		try (TransactionBuffer buffer = new TransactionBuffer(2, this.directory)) {
-			inserts(10).forEach(buffer::add);
-			List<ChangeEvent> list = buffer.toList();
-			assertThat(list.get(5).after().get("id")).isEqualTo(5);
-			buffer.close();
-			Files.delete(buffer.spillFile());
-			assertThat(list.get(1).after().get("id")).isEqualTo(1);
-			assertThatIllegalStateException().isThrownBy(() -> list.get(5))
-				.withMessageContaining(buffer.spillFile().toString())
-				.withMessageContaining("no longer exists");
-			Iterator<ChangeEvent> iterator = list.iterator();
-			iterator.next();
-			iterator.next();
-			assertThatIllegalStateException().isThrownBy(iterator::next).withMessageContaining("no longer exists");
+	void givesItsMemoryBackToTheBudgetWhenReleased() {
+		MemoryBudget budget = new MemoryBudget(64 * 1024 * 1024);
+		TransactionBuffer buffer = new TransactionBuffer(budget, this.directory);
+		inserts(100).forEach(buffer::add);
+		assertThat(buffer.inMemory()).isEqualTo(100);
+		assertThat(budget.usedBytes()).isGreaterThan(100 * 20);
+		buffer.close();
+		buffer.release();
+		assertThat(budget.usedBytes()).isZero();
+		assertThat(buffer.changes()).hasSize(100);
+	}
+
+	@Test
+	void spillsOnceHalfTheBudgetIsTakenAndSpillsFromThenOn() {
+		List<ChangeEvent> events = inserts(1_000);
+		long half = 0;
+		for (ChangeEvent event : events.subList(0, 600)) {
+			half += ChangeSize.of(event);
+		}
+		MemoryBudget budget = new MemoryBudget(2 * half);
+		try (TransactionBuffer buffer = new TransactionBuffer(budget, this.directory)) {
+			events.forEach(buffer::add);
+			assertThat(buffer.inMemory()).isEqualTo(600);
+			assertThat(budget.usedBytes()).isEqualTo(half);
+			assertThat(buffer.changes()).extracting((event) -> event.after().get("id"))
+				.containsExactlyElementsOf(events.stream().map((event) -> event.after().get("id")).toList());
+		}
+	}
+
+	@Test
+	void removesLeftoverSpillFilesOfADeadJvm() throws Exception {
+		Path leftover = Files.createFile(this.directory.resolve("pgcdc-tx-123.spill"));
+		Path other = Files.createFile(this.directory.resolve("keep-me.txt"));
+		SpillFile.removeLeftovers(this.directory);
+		assertThat(leftover).doesNotExist();
+		assertThat(other).exists();
+	}
+
+	@Test
+	void namesTheDirectoryAndTheFixWhenTheSpillFileCannotBeCreated() throws Exception {
+		Path notADirectory = Files.createFile(this.directory.resolve("plain-file"));
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(List.of()), notADirectory)) {
+			assertThatExceptionOfType(java.io.UncheckedIOException.class).isThrownBy(() -> buffer.add(insert(1, "a")))
+				.withMessageContaining(notADirectory.toString())
+				.withMessageContaining("cdc.memory.spill-directory");
 		}
 	}
 
 	@Test
 	void rejectsChangesOnceClosed() {
-		TransactionBuffer buffer = new TransactionBuffer(1, this.directory);
+		TransactionBuffer buffer = new TransactionBuffer(keeping(List.of(insert(1, "a"))), this.directory);
 		buffer.add(insert(1, "a"));
 		buffer.add(insert(2, "b"));
 		buffer.close();
 		buffer.close();
 		assertThatIllegalStateException().isThrownBy(() -> buffer.add(insert(3, "c")))
 			.withMessageContaining("closed");
-		assertThat(buffer.toList()).hasSize(2);
+		assertThat(buffer.changes()).hasSize(2);
 	}
 
 	@Test
 	@Timeout(30)
 	void holdsAMillionChangesWithOnlyTheLimitInMemory() {
 		int count = 1_000_000;
-		try (TransactionBuffer buffer = new TransactionBuffer(1000, this.directory)) {
+		List<ChangeEvent> first = new ArrayList<>();
+		for (int i = 0; i < 1000; i++) {
+			first.add(event(Operation.INSERT, this.orders, null, row(this.orders, tuple(i, "name", null, null, "12.50")),
+					1000 + i));
+		}
+		try (TransactionBuffer buffer = new TransactionBuffer(keeping(first), this.directory)) {
 			for (int i = 0; i < count; i++) {
 				buffer.add(event(Operation.INSERT, this.orders, null,
 						row(this.orders, tuple(i, "name", null, null, "12.50")), 1000 + i));
 			}
 			assertThat(buffer.inMemory()).isEqualTo(1000);
-			List<ChangeEvent> list = buffer.toList();
+			List<ChangeEvent> list = buffer.changes();
 			assertThat(list).hasSize(count);
 			int next = 0;
 			for (ChangeEvent event : list) {
@@ -405,6 +435,15 @@ class TransactionBufferTests {
 			assertThat(next).isEqualTo(count);
 			assertThat(list.get(count - 1).after().get("id")).isEqualTo(count - 1);
 		}
+	}
+
+	/** A budget whose spillable half holds exactly the given changes. */
+	private static MemoryBudget keeping(List<ChangeEvent> first) {
+		long bytes = 0;
+		for (ChangeEvent event : first) {
+			bytes += ChangeSize.of(event);
+		}
+		return new MemoryBudget(Math.max(1, 2 * bytes));
 	}
 
 	private static void assertSameEvent(ChangeEvent actual, ChangeEvent expected) {

@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.listener.CdcErrorHandler;
@@ -26,6 +27,7 @@ import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.EngineControl;
+import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
 
 import org.springframework.context.SmartLifecycle;
@@ -170,7 +172,7 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		ListenerFailureHandler failureHandler = new ListenerFailureHandler(handler, store, () -> this.control);
 		List<ListenerContainer> created = new ArrayList<>();
 		for (ListenerEndpoint endpoint : this.endpoints.values()) {
-			created.add(new ListenerContainer(endpoint, failureHandler));
+			created.add(new ListenerContainer(endpoint, failureHandler, this::memory, this.optInTables));
 		}
 		created.forEach(ListenerContainer::start);
 		this.containers = List.copyOf(created);
@@ -202,6 +204,28 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 				container.change(event);
 			}
 		}
+	}
+
+	@Override
+	public boolean wantsTransactions() {
+		for (ListenerContainer container : this.containers) {
+			if (container.wantsTransactions()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	@Override
+	public void onTransaction(TransactionEvent transaction) {
+		for (ListenerContainer container : this.containers) {
+			container.transaction(transaction);
+		}
+	}
+
+	private MemoryBudget memory() {
+		EngineControl engine = this.control;
+		return (engine != null) ? engine.memory() : null;
 	}
 
 	@Override
