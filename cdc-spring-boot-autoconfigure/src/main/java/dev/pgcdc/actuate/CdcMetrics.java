@@ -36,6 +36,8 @@ import org.springframework.beans.factory.DisposableBean;
  * a {@link SlotMonitor} report at most a few seconds old, so a scrape queries the database at most that
  * often; {@code NaN} while the database cannot be reached.
  * <li>{@code cdc.queue.size} (gauge): items between the reader and the dispatcher.
+ * <li>{@code cdc.memory.used} and {@code cdc.memory.max} (gauges, bytes): the memory budget of buffered
+ * changes, reserved now and its limit.
  * <li>{@code cdc.state} (gauge): the engine's state as a number, see {@link #stateCode(EngineState)}.
  * <li>{@code cdc.events} (function counter, tags {@code table} and {@code operation}): events delivered per
  * {@code schema.table} and operation.
@@ -96,6 +98,16 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 				(monitor) -> bytes(monitor.current().retainedWalBytes()));
 		Gauge.builder("cdc.queue.size", this.engine, ReplicationEngine::queueSize)
 			.description("Items waiting between the replication reader and the dispatcher")
+			.strongReference(true)
+			.register(registry);
+		Gauge.builder("cdc.memory.used", this.engine, (engine) -> engine.memory().usedBytes())
+			.description("Bytes of buffered changes reserved from the memory budget (cdc.memory.max-bytes)")
+			.baseUnit(BaseUnits.BYTES)
+			.strongReference(true)
+			.register(registry);
+		Gauge.builder("cdc.memory.max", this.engine, (engine) -> engine.memory().maxBytes())
+			.description("The memory budget of buffered changes (cdc.memory.max-bytes)")
+			.baseUnit(BaseUnits.BYTES)
 			.strongReference(true)
 			.register(registry);
 		Gauge.builder("cdc.state", this.engine, (engine) -> stateCode(engine.state()))

@@ -9,6 +9,7 @@ import dev.pgcdc.outbox.OutboxMode;
 import dev.pgcdc.replication.SnapshotMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -44,6 +45,9 @@ public class CdcProperties {
 	private final Reconnect reconnect = new Reconnect();
 
 	private final Queue queue = new Queue();
+
+	@NestedConfigurationProperty
+	private final CdcMemoryProperties memory = new CdcMemoryProperties();
 
 	private final ApplicationEvents applicationEvents = new ApplicationEvents();
 
@@ -93,6 +97,10 @@ public class CdcProperties {
 
 	public Queue getQueue() {
 		return this.queue;
+	}
+
+	public CdcMemoryProperties getMemory() {
+		return this.memory;
 	}
 
 	public ApplicationEvents getApplicationEvents() {

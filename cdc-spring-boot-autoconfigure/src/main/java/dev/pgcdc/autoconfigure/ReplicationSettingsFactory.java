@@ -10,6 +10,7 @@ import dev.pgcdc.replication.ConnectionSettings;
 import dev.pgcdc.replication.ReplicationSettings;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.unit.DataSize;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.util.StringUtils;
@@ -92,6 +93,11 @@ final class ReplicationSettingsFactory {
 			throw new InvalidConfigurationPropertyValueException("cdc.queue.max-bytes", properties.getQueue().getMaxBytes(),
 					"Allow at least 1KB of queued WAL data; the default is 64MB.");
 		}
+		DataSize memory = properties.getMemory().getMaxBytes();
+		if (memory != null && memory.toBytes() < 1024 * 1024) {
+			throw new InvalidConfigurationPropertyValueException("cdc.memory.max-bytes", memory,
+					"Allow at least 1MB for buffered changes; unset, it is a quarter of the heap.");
+		}
 		return ReplicationSettings.builder(new ConnectionSettings(url, username, password), slot, publication)
 			.createSlot(properties.getSlot().isCreate())
 			.temporarySlot(properties.getSlot().isTemporary())
@@ -101,6 +107,7 @@ final class ReplicationSettingsFactory {
 			.heartbeatInterval(properties.getHeartbeat().getInterval())
 			.reconnect(properties.getReconnect().getInitialInterval(), properties.getReconnect().getMaxInterval())
 			.queue(properties.getQueue().getCapacity(), properties.getQueue().getMaxBytes().toBytes())
+			.memory((memory != null) ? memory.toBytes() : 0, properties.getMemory().getSpillDirectory())
 			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
 			.internalTables(List.of(properties.getListener().getDeadLetterTable(), properties.getOutbox().getInboxTable()))
 			.optInTables(List.of(properties.getOutbox().getTable()))

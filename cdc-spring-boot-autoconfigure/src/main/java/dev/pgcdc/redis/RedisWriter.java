@@ -14,6 +14,7 @@ import dev.pgcdc.event.Lsn;
 import dev.pgcdc.listener.CdcListenerFailure;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
+import dev.pgcdc.replication.Backoff;
 import dev.pgcdc.replication.EngineControl;
 import io.lettuce.core.protocol.AsyncCommand;
 import org.apache.commons.logging.Log;
@@ -77,6 +78,8 @@ final class RedisWriter implements Runnable {
 
 	private int failedAttempts;
 
+	private final Backoff backoff;
+
 	RedisWriter(BlockingQueue<PendingTransaction> queue, List<ChangePlanner> planners, RedisSinkSettings settings,
 			LettuceChannel channel, String fenceKey, RedisSinkStatistics statistics, Supplier<DeadLetters> deadLetters,
 			Supplier<EngineControl> control) {
@@ -88,6 +91,7 @@ final class RedisWriter implements Runnable {
 		this.statistics = statistics;
 		this.deadLetters = deadLetters;
 		this.control = control;
+		this.backoff = new Backoff(settings.retryInitialInterval(), settings.retryMaxInterval());
 	}
 
 	Lsn completed() {
@@ -370,8 +374,7 @@ final class RedisWriter implements Runnable {
 
 	private void backOff(RuntimeException ex) throws InterruptedException {
 		this.statistics.retried(ex.getMessage());
-		long delay = Math.min(this.settings.retryInitialInterval().toMillis() << Math.min(this.failedAttempts, 20),
-				this.settings.retryMaxInterval().toMillis());
+		long delay = this.backoff.delayMillis(this.failedAttempts + 1);
 		String position = this.pending.isEmpty() ? "" : "; nothing past commit " + this.pending.get(0).commit().commitLsn()
 				+ " is confirmed until it is applied";
 		if (this.failedAttempts == 0) {

@@ -2,6 +2,8 @@ package dev.pgcdc.listener.support;
 
 import java.time.Duration;
 
+import dev.pgcdc.replication.Backoff;
+
 /**
  * How often and how patiently a listener is retried: up to {@code maxAttempts} tries, waiting
  * {@code initialInterval} after the first failure and {@code multiplier} times longer after each next,
@@ -21,8 +23,7 @@ public record RetrySpec(int maxAttempts, Duration initialInterval, double multip
 	 * @return how long to wait before the next
 	 */
 	public long delayMillis(int attempt) {
-		double delay = this.initialInterval.toMillis() * Math.pow(this.multiplier, attempt - 1);
-		return (long) Math.min(delay, this.maxInterval.toMillis());
+		return new Backoff(this.initialInterval, this.multiplier, this.maxInterval).delayMillis(attempt);
 	}
 
 	/**
