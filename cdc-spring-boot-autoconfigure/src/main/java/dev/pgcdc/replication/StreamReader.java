@@ -19,6 +19,7 @@ import dev.pgcdc.pgoutput.PgOutputMessage.Message;
 import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
 import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
 import dev.pgcdc.pgoutput.PgOutputMessage.Update;
+import dev.pgcdc.replication.FailureClassifier.Failure;
 import dev.pgcdc.replication.ReplicationSetup.SlotStatus;
 import dev.pgcdc.replication.StreamMarker.Committed;
 import dev.pgcdc.replication.StreamMarker.StreamReset;
@@ -33,7 +34,7 @@ import org.postgresql.replication.PGReplicationStream;
 /**
  * The reader thread of one run: connects, reads the initial snapshot if one is due, opens the stream after
  * the last transaction received, decodes it into batches for the dispatcher, and on a failure reconnects
- * with back-off, stands by, or stops capture.
+ * with back-off, stands by, or stops capture, as the {@link FailureClassifier} decides.
  *
  * @author pgcdc
  */
@@ -69,11 +70,16 @@ final class StreamReader implements Runnable {
 
 	private final SlotCreator slotCreator;
 
+	private final FailureClassifier classifier;
+
 	private final EngineControl engine;
 
 	private final Runnable snapshotOnlyDone;
 
 	private SlotStatus slotStatus;
+
+	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
+	private String unconfirmedSqlState;
 
 	StreamReader(EngineParts parts, BatchHandOver handOver, ValueDecoders decoders, SlotStatus slotStatus,
 			EngineControl engine, Runnable snapshotOnlyDone, InitialSnapshot snapshot) {
@@ -88,6 +94,7 @@ final class StreamReader implements Runnable {
 		this.converter = parts.converter();
 		this.internalTables = parts.internalTables();
 		this.slotCreator = parts.slotCreator();
+		this.classifier = new FailureClassifier(this.settings);
 		this.handOver = handOver;
 		this.decoders = decoders;
 		this.slotStatus = slotStatus;
@@ -112,6 +119,7 @@ final class StreamReader implements Runnable {
 				this.run.state(this.run.paused() ? EngineState.PAUSED : EngineState.STREAMING);
 				this.run.lastError(null);
 				backoff.reset();
+				this.unconfirmedSqlState = null;
 				this.resnapshots.streaming(); // re-snapshot hook: continue an interrupted one
 				Lsn resumeLsn = this.activity.resumeLsn();
 				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
@@ -169,12 +177,13 @@ final class StreamReader implements Runnable {
 
 	/** Returns whether to try again. */
 	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
-		String message = String.valueOf(ex.getMessage());
-		String sqlState = (ex instanceof SQLException sql) ? sql.getSQLState() : null;
 		if (this.continuation.interrupted()) {
 			this.handOver.queueReset();
 		}
-		if ("55006".equals(sqlState) || message.contains("is active for PID")) {
+		Failure failure = this.classifier.classify(ex);
+		String unconfirmed = this.unconfirmedSqlState;
+		this.unconfirmedSqlState = null;
+		if (failure.kind() == FailureClassifier.Kind.SLOT_IN_USE) {
 			this.run.state(EngineState.STANDBY);
 			this.run.lastError(null);
 			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
@@ -184,28 +193,15 @@ final class StreamReader implements Runnable {
 		if (frozen != null) {
 			return stop(frozen, ex);
 		}
-		if ("42704".equals(sqlState)) {
-			// the slot or the publication vanished: streaming on would skip or invent data
-			return stop(message + ". The replication slot or publication was dropped while streaming; changes "
-					+ "since then cannot be recovered from this slot. Recreate them and reload with cdc.snapshot.mode=initial.",
-					ex);
+		if (failure.kind() == FailureClassifier.Kind.PERMANENT
+				|| (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED
+						&& failure.sqlState().equals(unconfirmed))) {
+			return stop(failure.message(), ex);
 		}
-		if ("55000".equals(sqlState) && message.contains("replication slot")
-				&& (message.contains("can no longer") || message.contains("invalidated"))) {
-			// never recreate the slot silently: the changes in the gap are gone for good
-			return stop(message + ". PostgreSQL invalidated the slot (it removed WAL the slot still needed, see "
-					+ "max_slot_wal_keep_size), so the changes made since the last confirmed position are lost. Recover "
-					+ "by dropping the slot (SELECT pg_drop_replication_slot('" + this.settings.slotName() + "')) and "
-					+ "starting with cdc.snapshot.mode=initial to reload the tables.", ex);
+		if (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED) {
+			this.unconfirmedSqlState = failure.sqlState();
 		}
-		if ("22021".equals(sqlState) || "22P05".equals(sqlState)) {
-			// the server fails this change on every attempt: reconnecting for ever would look healthy while the
-			// slot stood still
-			return stop(message + ". PostgreSQL cannot convert a captured value to UTF-8 (a database with encoding "
-					+ "SQL_ASCII accepts bytes that are not valid UTF-8), so the stream can never pass this change. Fix the "
-					+ "value and recreate the slot with cdc.snapshot.mode=initial, or, accepting the loss of that transaction, "
-					+ "move the slot past it with pg_replication_slot_advance('" + this.settings.slotName() + "', ...).", ex);
-		}
+		String message = String.valueOf(ex.getMessage());
 		this.run.state(EngineState.RECONNECTING);
 		this.run.lastError(message);
 		long delay = backoff.nextDelayMillis();
