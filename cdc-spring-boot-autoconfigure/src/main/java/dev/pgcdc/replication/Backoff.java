@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * Exponential back-off between attempts: the first wait is the initial interval, each next one
  * {@code multiplier} times longer, never longer than the maximum; {@link #reset()} after a success starts
- * over. The one back-off of pgcdc: engine reconnects, listener retries and Redis retries use it.
+ * over. Meant as the one back-off of pgcdc: engine reconnects use it, and listener and Redis retries can.
  *
  * <p>Not thread-safe: each retrying loop owns its instance.
  *

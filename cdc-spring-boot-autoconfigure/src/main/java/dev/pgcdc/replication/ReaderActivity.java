@@ -74,10 +74,6 @@ final class ReaderActivity {
 		this.lastProgressNanos = System.nanoTime();
 	}
 
-	void progressed(long nanos) {
-		this.lastProgressNanos = nanos;
-	}
-
 	long lastProgressNanos() {
 		return this.lastProgressNanos;
 	}

@@ -19,6 +19,7 @@ import org.apache.commons.logging.LogFactory;
  */
 final class StreamingRun {
 
+	// capture stopping is the engine's news: logged under its name, where operators look for it
 	private static final Log logger = LogFactory.getLog(ReplicationEngine.class);
 
 	private final RunState run;
