@@ -62,10 +62,18 @@ public final class Backoff {
 	}
 
 	/**
+	 * Count a failure and return the wait before the next attempt.
+	 * @return the wait
+	 */
+	public Duration nextDelay() {
+		return Duration.ofMillis(nextDelayMillis());
+	}
+
+	/**
 	 * Return how many failures were counted since the last {@link #reset()}.
 	 * @return the failures
 	 */
-	public int failures() {
+	public int attempts() {
 		return this.failures;
 	}
 

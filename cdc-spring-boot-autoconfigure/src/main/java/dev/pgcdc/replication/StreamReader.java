@@ -1,0 +1,352 @@
+package dev.pgcdc.replication;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import dev.pgcdc.event.LogicalMessage;
+import dev.pgcdc.event.Lsn;
+import dev.pgcdc.event.ValueConverter;
+import dev.pgcdc.pgoutput.PgOutputDecoder;
+import dev.pgcdc.pgoutput.PgOutputMessage;
+import dev.pgcdc.pgoutput.PgOutputMessage.Begin;
+import dev.pgcdc.pgoutput.PgOutputMessage.Commit;
+import dev.pgcdc.pgoutput.PgOutputMessage.Delete;
+import dev.pgcdc.pgoutput.PgOutputMessage.Insert;
+import dev.pgcdc.pgoutput.PgOutputMessage.Message;
+import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
+import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
+import dev.pgcdc.pgoutput.PgOutputMessage.Update;
+import dev.pgcdc.replication.FailureClassifier.Failure;
+import dev.pgcdc.replication.ReplicationSetup.SlotStatus;
+import dev.pgcdc.replication.StreamMarker.Committed;
+import dev.pgcdc.replication.StreamMarker.StreamReset;
+import dev.pgcdc.replication.StreamMarker.TransactionBegin;
+import dev.pgcdc.replication.types.ValueDecoders;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * The reader thread of one run: connects, reads the initial snapshot if one is due, opens the stream after
+ * the last transaction received, decodes it into batches for the dispatcher, and on a failure reconnects
+ * with back-off, stands by, or stops capture, as the {@link FailureClassifier} decides.
+ *
+ * @author pgcdc
+ */
+final class StreamReader implements Runnable {
+
+	private static final Log logger = LogFactory.getLog(StreamReader.class);
+
+	private final ReplicationSettings settings;
+
+	private final PgConnector connector;
+
+	private final RunState run;
+
+	private final ReaderActivity activity;
+
+	private final PositionAcknowledger acknowledger;
+
+	private final BatchHandOver handOver;
+
+	private final TransactionContinuation continuation;
+
+	private final ResnapshotCoordinator resnapshots;
+
+	private final StreamStatistics statistics;
+
+	private final ValueDecoders decoders;
+
+	private final ValueConverter converter;
+
+	private final InternalTables internalTables;
+
+	private final InitialSnapshot snapshot;
+
+	private final SlotCreator slotCreator;
+
+	private final FailureClassifier classifier;
+
+	private final EngineControl engine;
+
+	private final Runnable snapshotOnlyDone;
+
+	private SlotStatus slotStatus;
+
+	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
+	private String unconfirmedSqlState;
+
+	StreamReader(EngineParts parts, BatchHandOver handOver, ValueDecoders decoders, SlotStatus slotStatus,
+			EngineControl engine, Runnable snapshotOnlyDone, InitialSnapshot snapshot) {
+		this.settings = parts.settings();
+		this.connector = parts.connector();
+		this.run = parts.run();
+		this.activity = parts.activity();
+		this.acknowledger = parts.acknowledger();
+		this.continuation = parts.continuation();
+		this.resnapshots = parts.resnapshots();
+		this.statistics = parts.statistics();
+		this.converter = parts.converter();
+		this.internalTables = parts.internalTables();
+		this.slotCreator = parts.slotCreator();
+		this.classifier = new FailureClassifier(this.settings);
+		this.handOver = handOver;
+		this.decoders = decoders;
+		this.slotStatus = slotStatus;
+		this.engine = engine;
+		this.snapshotOnlyDone = snapshotOnlyDone;
+		this.snapshot = snapshot;
+	}
+
+	@Override
+	public void run() {
+		Backoff backoff = new Backoff(this.settings.reconnectInitialInterval(), this.settings.reconnectMaxInterval());
+		while (this.run.running()) {
+			try (Connection connection = this.connector.openReplication()) {
+				this.activity.connected(connection);
+				if ((this.slotStatus == SlotStatus.CREATE_FOR_SNAPSHOT
+						|| this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT) && !snapshot(connection)) {
+					return;
+				}
+				PGReplicationStream stream = openStream(connection);
+				this.activity.streaming(stream);
+				this.statistics.connected();
+				this.run.state(this.run.paused() ? EngineState.PAUSED : EngineState.STREAMING);
+				this.run.lastError(null);
+				backoff.reset();
+				this.unconfirmedSqlState = null;
+				this.resnapshots.streaming(); // re-snapshot hook: continue an interrupted one
+				Lsn resumeLsn = this.activity.resumeLsn();
+				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
+						+ this.settings.publicationName() + "' from " + (resumeLsn.isValid() ? resumeLsn : "its confirmed position"));
+				stream(stream);
+				this.acknowledger.acknowledge(stream, true);
+				stream.close();
+			}
+			catch (SQLException | RuntimeException ex) {
+				if (!this.run.running()) {
+					break;
+				}
+				if (!handleStreamFailure(ex, backoff)) {
+					return;
+				}
+			}
+			finally {
+				this.activity.disconnected();
+			}
+		}
+	}
+
+	/** Read the initial snapshot; returns whether to stream afterwards ({@code initial-only} does not). */
+	private boolean snapshot(Connection replication) throws SQLException {
+		boolean temporary = this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT;
+		this.snapshot.read(replication, temporary);
+		if (!temporary) {
+			this.slotStatus = SlotStatus.EXISTS;
+			return true;
+		}
+		logger.info("Snapshot delivered (cdc.snapshot.mode=initial-only); change data capture is done");
+		this.snapshotOnlyDone.run();
+		return false;
+	}
+
+	private PGReplicationStream openStream(Connection connection) throws SQLException {
+		PGConnection pgConnection = connection.unwrap(PGConnection.class);
+		if (this.slotStatus == SlotStatus.CREATE_TEMPORARY) {
+			this.slotCreator.create(connection, true);
+		}
+		PGReplicationStream stream = pgConnection.getReplicationAPI()
+			.replicationStream()
+			.logical()
+			.withSlotName(this.settings.slotName())
+			.withStartPosition(LogSequenceNumber.valueOf(this.activity.resumeLsn().value()))
+			.withSlotOption("proto_version", 1)
+			.withSlotOption("publication_names", ReplicationSetup.quote(this.settings.publicationName()))
+			.withSlotOption("messages", true)
+			.withStatusInterval((int) Math.max(1, this.settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
+			.withAutomaticFlush(false)
+			.start();
+		this.acknowledger.resumeOn(stream);
+		return stream;
+	}
+
+	/** Returns whether to try again. */
+	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
+		if (this.continuation.interrupted()) {
+			this.handOver.queueReset();
+		}
+		Failure failure = this.classifier.classify(ex);
+		String unconfirmed = this.unconfirmedSqlState;
+		this.unconfirmedSqlState = null;
+		if (failure.kind() == FailureClassifier.Kind.SLOT_IN_USE) {
+			this.run.state(EngineState.STANDBY);
+			this.run.lastError(null);
+			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
+			return this.run.sleep(Math.min(backoff.nextDelayMillis(), 5_000));
+		}
+		String frozen = this.acknowledger.frozenReason();
+		if (frozen != null) {
+			return stop(frozen, ex);
+		}
+		if (failure.kind() == FailureClassifier.Kind.PERMANENT
+				|| (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED
+						&& failure.sqlState().equals(unconfirmed))) {
+			return stop(failure.message(), ex);
+		}
+		if (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED) {
+			this.unconfirmedSqlState = failure.sqlState();
+		}
+		String message = String.valueOf(ex.getMessage());
+		this.run.state(EngineState.RECONNECTING);
+		this.run.lastError(message);
+		long delay = backoff.nextDelayMillis();
+		Lsn resumeLsn = this.activity.resumeLsn();
+		logger.warn("Replication connection failed (" + message + "); reconnecting in " + delay + " ms, resuming after "
+				+ (resumeLsn.isValid() ? resumeLsn : "the slot's confirmed position"));
+		return this.run.sleep(delay);
+	}
+
+	private boolean stop(String reason, Exception ex) {
+		this.engine.fail(reason, ex);
+		return false;
+	}
+
+	private void stream(PGReplicationStream stream) throws SQLException {
+		this.activity.inTransaction(false);
+		PgOutputDecoder decoder = new PgOutputDecoder(1);
+		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
+		EventBatch batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
+		this.activity.progressed();
+		while (this.run.running()) {
+			this.activity.readStarted();
+			ByteBuffer buffer = stream.read();
+			this.activity.readReturned();
+			if (buffer == null) {
+				if (stream.isClosed()) {
+					throw new SQLException("The server ended the replication stream");
+				}
+				continue;
+			}
+			this.activity.progressed();
+			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
+			int size = buffer.remaining();
+			PgOutputMessage message = decoder.decode(buffer);
+			if (message instanceof Insert insert) {
+				addChange(batch, assembler.insert(insert, lsn), size);
+			}
+			else if (message instanceof Update update) {
+				addChange(batch, assembler.update(update, lsn), size);
+			}
+			else if (message instanceof Delete delete) {
+				addChange(batch, assembler.delete(delete, lsn), size);
+			}
+			else if (message instanceof Begin begin) {
+				this.activity.inTransaction(true);
+				assembler.begin(begin);
+				TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
+				if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
+					batch.add(new StreamReset(), 0);
+				}
+				if (start != TransactionContinuation.Start.CONTINUED) {
+					batch.add(new TransactionBegin(), size);
+				}
+			}
+			else if (message instanceof Commit commit) {
+				Lsn endLsn = new Lsn(commit.endLsn());
+				batch.add(new Committed(
+						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
+						size);
+				batch = this.handOver.handOver(stream, batch);
+				if (batch == null) {
+					return;
+				}
+				this.continuation.committed();
+				this.activity.resumeLsn(endLsn);
+				this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
+				this.activity.inTransaction(false);
+				this.statistics.received(endLsn);
+			}
+			else if (message instanceof Relation relation) {
+				assembler.relation(relation);
+			}
+			else if (message instanceof Truncate truncate) {
+				for (int oid : truncate.relationOids()) {
+					addChange(batch, assembler.truncate(oid, lsn), size);
+					if (batch.isFull()) {
+						batch = this.handOver.handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
+					}
+				}
+			}
+			else if (message instanceof Message logical
+					&& logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
+				// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
+				for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, assembler)) {
+					this.continuation.notContinuable();
+					batch.add(row, ((TupleRow) row.after()).size());
+					if (batch.isFull()) {
+						batch = this.handOver.handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
+					}
+				}
+			}
+			else if (message instanceof Message logical) {
+				if (!logical.prefix().startsWith(StreamKeepalive.HEARTBEAT_PREFIX)
+						&& !logical.prefix().equals(StreamKeepalive.WAKEUP_PREFIX)
+						&& (!logical.transactional() || this.continuation.keep())) {
+					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
+							new Lsn(logical.lsn())), size);
+					if (!logical.transactional()) {
+						// a pseudo-transaction of its own: nothing past it may be confirmed before it is handled,
+						// and a reconnect resumes at it (delivering it again rather than skipping it)
+						Lsn at = new Lsn(logical.lsn());
+						batch.add(new Committed(new TransactionCommit(0, at, at, Instant.now())), 0);
+						batch = this.handOver.handOver(stream, batch);
+						if (batch == null) {
+							return;
+						}
+						this.activity.resumeLsn(at);
+					}
+				}
+			}
+			else if (logger.isDebugEnabled()) {
+				logger.debug("Skipping pgoutput message " + message);
+			}
+			if (batch.isFull() || batch.bytes() >= BatchHandOver.BATCH_BYTES) {
+				batch = this.handOver.handOver(stream, batch);
+				if (batch == null) {
+					return;
+				}
+			}
+			// positions only move at commits; looking after every message would cost every row
+			if (message instanceof Commit || batch.isEmpty()) {
+				this.acknowledger.acknowledge(stream, false);
+			}
+		}
+	}
+
+	/**
+	 * Queue a row change; {@code null} (a change of pgcdc's own tables) is skipped, and so is a change the
+	 * dispatcher got before the connection dropped in the middle of its transaction. The re-snapshot
+	 * coordinator sees every change first (a skipped one again), to note the keys changed inside an open
+	 * watermark window.
+	 */
+	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
+		if (event != null) {
+			dev.pgcdc.event.ChangeEvent observed = this.resnapshots.observe(event);
+			if (this.continuation.keep()) {
+				batch.add(observed, size);
+			}
+		}
+	}
+
+}
