@@ -37,8 +37,11 @@ public final class Backoff {
 	 * @param max the longest wait
 	 */
 	public Backoff(Duration initial, double multiplier, Duration max) {
+		if (!(multiplier >= 1.0)) {
+			throw new IllegalArgumentException("multiplier must be at least 1, not " + multiplier);
+		}
 		this.initialMillis = Math.max(1, initial.toMillis());
-		this.multiplier = Math.max(1.0, multiplier);
+		this.multiplier = multiplier;
 		this.maxMillis = Math.max(this.initialMillis, max.toMillis());
 	}
 
