@@ -34,8 +34,11 @@ final class BatchHandOver {
 
 	private final long statusNanos;
 
+	private final DeliveryGate gate;
+
 	BatchHandOver(EventQueue queue, RunState run, ReaderActivity activity, PositionAcknowledger acknowledger,
-			TransactionContinuation continuation, ReplicationSettings settings) {
+			TransactionContinuation continuation, ReplicationSettings settings, DeliveryGate gate) {
+		this.gate = gate;
 		this.queue = queue;
 		this.run = run;
 		this.activity = activity;
@@ -57,6 +60,7 @@ final class BatchHandOver {
 			return batch;
 		}
 		long lastStatus = System.nanoTime();
+		batch.epoch(this.gate.epoch());
 		try {
 			while (!this.queue.offer(batch, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
 				if (!this.run.running()) {
@@ -80,6 +84,7 @@ final class BatchHandOver {
 	/** Tell the consumers to drop the part of a transaction cut off by a lost connection. */
 	void queueReset() {
 		EventBatch reset = resetBatch();
+		reset.epoch(this.gate.epoch());
 		try {
 			while (this.run.running() && !this.queue.offer(reset, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
 				// the dispatcher drains the queue; wait for room
@@ -88,6 +93,18 @@ final class BatchHandOver {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+	}
+
+	/**
+	 * Another instance took the slot over: drop everything queued (the gate has voided it already) and
+	 * queue a reset, so that whatever a consumer holds of an unfinished transaction goes too.
+	 */
+	void abandonQueued() {
+		this.queue.clear();
+		this.continuation.abandon();
+		EventBatch reset = resetBatch();
+		reset.epoch(this.gate.epoch());
+		this.queue.offerFirst(reset);
 	}
 
 	static EventBatch resetBatch() {

@@ -64,6 +64,15 @@ public interface ChangeConsumer {
 	}
 
 	/**
+	 * Drop everything queued and not yet handled: another instance took the slot over and delivers it from
+	 * the slot's confirmed position, so delivering it here too could reorder effects at a shared sink.
+	 * Called on the dispatch thread; work queued for other threads must also be checked against
+	 * {@link EngineControl#gate()} before it is delivered.
+	 */
+	default void onAbandon() {
+	}
+
+	/**
 	 * Return where this consumer's asynchronous work stands: the end position of the last transaction it
 	 * has completely handled. {@code null} (the default) means the consumer is done with a transaction when
 	 * {@link #onCommit} returns.

@@ -39,6 +39,11 @@ final class Dispatcher implements Runnable {
 
 	private final Path spillDirectory;
 
+	private final DeliveryGate gate;
+
+	/** The epoch of the last batch dispatched: a newer one means consumers must drop what they queued. */
+	private long epoch;
+
 	private volatile boolean running = true;
 
 	private volatile boolean paused;
@@ -47,7 +52,9 @@ final class Dispatcher implements Runnable {
 
 	Dispatcher(EventQueue queue, List<ChangeConsumer> consumers, DispatchErrorHandler errorHandler,
 			FlushTracker flushTracker, StreamStatistics statistics, Consumer<Exception> onFailure,
-			MemoryBudget budget, Path spillDirectory) {
+			MemoryBudget budget, Path spillDirectory, DeliveryGate gate) {
+		this.gate = gate;
+		this.epoch = gate.epoch();
 		this.queue = queue;
 		this.consumers = List.copyOf(consumers);
 		this.errorHandler = errorHandler;
@@ -82,9 +89,7 @@ final class Dispatcher implements Runnable {
 				}
 				if (batch != null && this.running) {
 					try {
-						for (int i = 0; i < batch.size(); i++) {
-							batch.get(i).dispatchTo(this);
-						}
+						dispatch(batch);
 					}
 					finally {
 						this.queue.release(batch);
@@ -101,6 +106,31 @@ final class Dispatcher implements Runnable {
 		}
 		finally {
 			discardTransaction();
+		}
+	}
+
+	private void dispatch(EventBatch batch) throws Exception {
+		if (batch.epoch() != this.epoch) {
+			// queued after another instance took the slot over: what consumers hold from before is void
+			abandon();
+			this.epoch = batch.epoch();
+		}
+		for (int i = 0; i < batch.size(); i++) {
+			// a lost connection holds delivery here until the slot is known to be this instance's
+			if (!this.gate.await(batch.epoch(), () -> this.running)) {
+				if (this.gate.voided(batch.epoch())) {
+					abandon();
+				}
+				return;
+			}
+			batch.get(i).dispatchTo(this);
+		}
+	}
+
+	private void abandon() {
+		discardTransaction();
+		for (ChangeConsumer consumer : this.consumers) {
+			consumer.onAbandon();
 		}
 	}
 

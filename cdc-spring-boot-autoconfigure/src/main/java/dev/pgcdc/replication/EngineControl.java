@@ -24,4 +24,13 @@ public interface EngineControl {
 		return MemoryBudget.UNBOUNDED;
 	}
 
+	/**
+	 * Return the gate a consumer's own threads wait at before delivering what it queued, dropping what
+	 * was queued under an older epoch (another instance took the slot over).
+	 * @return the gate; by default one that is always open
+	 */
+	default DeliveryGate gate() {
+		return DeliveryGate.OPEN;
+	}
+
 }

@@ -10,5 +10,5 @@ import dev.pgcdc.event.ValueConverter;
 record EngineParts(ReplicationSettings settings, PgConnector connector, RunState run, ReaderActivity activity,
 		PositionAcknowledger acknowledger, FlushTracker flushTracker, TransactionContinuation continuation,
 		ResnapshotCoordinator resnapshots, StreamStatistics statistics, ValueConverter converter,
-		InternalTables internalTables, SlotCreator slotCreator) {
+		InternalTables internalTables, SlotCreator slotCreator, DeliveryGate gate) {
 }

@@ -18,6 +18,8 @@ final class EventBatch {
 
 	private long bytes;
 
+	private long epoch;
+
 	EventBatch(int capacity) {
 		this.items = new StreamItem[capacity];
 	}
@@ -49,6 +51,15 @@ final class EventBatch {
 
 	long bytes() {
 		return this.bytes;
+	}
+
+	/** The {@link DeliveryGate} epoch the batch was queued under. */
+	long epoch() {
+		return this.epoch;
+	}
+
+	void epoch(long epoch) {
+		this.epoch = epoch;
 	}
 
 	StreamItem get(int index) {

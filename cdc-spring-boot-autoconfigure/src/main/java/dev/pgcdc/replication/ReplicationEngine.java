@@ -110,7 +110,7 @@ public final class ReplicationEngine {
 		this.heartbeatConnection = new HeartbeatConnection(this.connector);
 		this.parts = new EngineParts(settings, this.connector, this.run, this.activity, this.acknowledger,
 				this.flushTracker, this.continuation, this.resnapshots, this.statistics, converter, this.internalTables,
-				new SlotCreator(settings));
+				new SlotCreator(settings), new DeliveryGate());
 	}
 
 	/**

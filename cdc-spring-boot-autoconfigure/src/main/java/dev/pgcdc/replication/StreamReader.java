@@ -78,6 +78,8 @@ final class StreamReader implements Runnable {
 
 	private SlotStatus slotStatus;
 
+	private final DeliveryGate gate;
+
 	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
 	private String unconfirmedSqlState;
 
@@ -94,6 +96,7 @@ final class StreamReader implements Runnable {
 		this.converter = parts.converter();
 		this.internalTables = parts.internalTables();
 		this.slotCreator = parts.slotCreator();
+		this.gate = parts.gate();
 		this.classifier = new FailureClassifier(this.settings);
 		this.handOver = handOver;
 		this.decoders = decoders;
@@ -110,10 +113,16 @@ final class StreamReader implements Runnable {
 			try (Connection connection = this.connector.openReplication()) {
 				this.activity.connected(connection);
 				if ((this.slotStatus == SlotStatus.CREATE_FOR_SNAPSHOT
-						|| this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT) && !snapshot(connection)) {
-					return;
+						|| this.slotStatus == SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT)) {
+					// the slot is created by this run: nobody else can hold it
+					this.gate.open();
+					if (!snapshot(connection)) {
+						return;
+					}
 				}
 				PGReplicationStream stream = openStream(connection);
+				// the slot is this instance's: what was queued before a lost connection may go on
+				this.gate.open();
 				this.activity.streaming(stream);
 				this.statistics.connected();
 				this.run.state(this.run.paused() ? EngineState.PAUSED : EngineState.STREAMING);
@@ -129,6 +138,8 @@ final class StreamReader implements Runnable {
 				stream.close();
 			}
 			catch (SQLException | RuntimeException ex) {
+				// until it is known whether this instance still holds the slot, its backlog waits
+				this.gate.close();
 				if (!this.run.running()) {
 					break;
 				}
@@ -184,6 +195,13 @@ final class StreamReader implements Runnable {
 		String unconfirmed = this.unconfirmedSqlState;
 		this.unconfirmedSqlState = null;
 		if (failure.kind() == FailureClassifier.Kind.SLOT_IN_USE) {
+			if (this.run.state() != EngineState.STANDBY) {
+				// another instance streams the slot from its confirmed position: the backlog is its now.
+				// Void it before saying STANDBY, and resume from the slot's position when the slot is back
+				this.gate.abandon();
+				this.handOver.abandonQueued();
+				this.activity.resumeLsn(Lsn.ZERO);
+			}
 			this.run.state(EngineState.STANDBY);
 			this.run.lastError(null);
 			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");

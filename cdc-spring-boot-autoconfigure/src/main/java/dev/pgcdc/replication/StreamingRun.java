@@ -66,14 +66,19 @@ final class StreamingRun {
 				return memory;
 			}
 
+			@Override
+			public DeliveryGate gate() {
+				return parts.gate();
+			}
+
 		};
 		for (ChangeConsumer consumer : consumers) {
 			consumer.attach(control);
 		}
 		this.dispatcher = new Dispatcher(queue, consumers, errorHandler, parts.flushTracker(), parts.statistics(),
-				this::dispatchFailed, memory, settings.spillDirectory());
+				this::dispatchFailed, memory, settings.spillDirectory(), parts.gate());
 		BatchHandOver handOver = new BatchHandOver(queue, this.run, this.activity, parts.acknowledger(),
-				parts.continuation(), settings);
+				parts.continuation(), settings, parts.gate());
 		InitialSnapshot snapshot = new InitialSnapshot(parts, decoders, handOver, snapshotStarted);
 		StreamReader reader = new StreamReader(parts, handOver, decoders, slotStatus, this::failFor,
 				this::snapshotOnlyDone, snapshot);

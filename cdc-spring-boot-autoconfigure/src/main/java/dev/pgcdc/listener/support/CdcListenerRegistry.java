@@ -26,6 +26,7 @@ import dev.pgcdc.listener.CdcListener;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.ChangeConsumer;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
 import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
@@ -172,7 +173,7 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		ListenerFailureHandler failureHandler = new ListenerFailureHandler(handler, store, () -> this.control);
 		List<ListenerContainer> created = new ArrayList<>();
 		for (ListenerEndpoint endpoint : this.endpoints.values()) {
-			created.add(new ListenerContainer(endpoint, failureHandler, this::memory, this.optInTables));
+			created.add(new ListenerContainer(endpoint, failureHandler, this::memory, this::gate, this.optInTables));
 		}
 		created.forEach(ListenerContainer::start);
 		this.containers = List.copyOf(created);
@@ -221,6 +222,18 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 		for (ListenerContainer container : this.containers) {
 			container.transaction(transaction);
 		}
+	}
+
+	@Override
+	public void onAbandon() {
+		for (ListenerContainer container : this.containers) {
+			container.abandon();
+		}
+	}
+
+	private DeliveryGate gate() {
+		EngineControl engine = this.control;
+		return (engine != null) ? engine.gate() : null;
 	}
 
 	private MemoryBudget memory() {

@@ -11,6 +11,7 @@ import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.replication.ChangeSize;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
 import org.apache.commons.logging.Log;
@@ -41,6 +42,8 @@ public final class ListenerContainer {
 
 	private final Supplier<MemoryBudget> memory;
 
+	private final Supplier<DeliveryGate> gate;
+
 	private final Predicate<TableId> optInTables;
 
 	private final ListenerStatistics statistics = new ListenerStatistics();
@@ -54,7 +57,8 @@ public final class ListenerContainer {
 	private volatile boolean conditionWarned;
 
 	ListenerContainer(ListenerEndpoint endpoint, ListenerFailureHandler failureHandler,
-			Supplier<MemoryBudget> memory, Predicate<TableId> optInTables) {
+			Supplier<MemoryBudget> memory, Supplier<DeliveryGate> gate, Predicate<TableId> optInTables) {
+		this.gate = gate;
 		this.endpoint = endpoint;
 		this.failureHandler = failureHandler;
 		this.memory = memory;
@@ -91,6 +95,18 @@ public final class ListenerContainer {
 	MemoryBudget memory() {
 		MemoryBudget budget = this.memory.get();
 		return (budget != null) ? budget : MemoryBudget.UNBOUNDED;
+	}
+
+	DeliveryGate gate() {
+		DeliveryGate current = this.gate.get();
+		return (current != null) ? current : DeliveryGate.OPEN;
+	}
+
+	/** Dispatcher side: another instance took the slot over; nothing queued here is delivered. */
+	void abandon() {
+		for (ListenerWorker worker : this.workers) {
+			worker.abandonPending();
+		}
 	}
 
 	ListenerWorker worker(int index) {

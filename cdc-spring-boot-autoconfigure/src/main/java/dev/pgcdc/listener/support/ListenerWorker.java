@@ -8,6 +8,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.listener.CdcListenerFailure;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.FilteredChanges;
 import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
@@ -38,7 +39,7 @@ final class ListenerWorker implements Runnable {
 
 	private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
 
-	private Batch pending = new Batch();
+	private Batch pending;
 
 	volatile long completed;
 
@@ -49,6 +50,12 @@ final class ListenerWorker implements Runnable {
 	ListenerWorker(ListenerContainer container, int index) {
 		this.container = container;
 		this.index = index;
+		this.pending = new Batch(container.gate().epoch());
+	}
+
+	/** Dispatcher side: drop the batch being filled, it was queued before the slot was lost. */
+	void abandonPending() {
+		this.pending = new Batch(this.container.gate().epoch());
 	}
 
 	/** Dispatcher side: add to the batch being filled, handing it over when full. */
@@ -65,7 +72,7 @@ final class ListenerWorker implements Runnable {
 		if (batch.size == 0) {
 			return;
 		}
-		this.pending = new Batch();
+		this.pending = new Batch(this.container.gate().epoch());
 		MemoryBudget budget = this.container.memory();
 		boolean reserved = false;
 		boolean queued = false;
@@ -105,6 +112,10 @@ final class ListenerWorker implements Runnable {
 				}
 				try {
 					for (int i = 0; i < batch.size; i++) {
+						// held while the connection is lost; dropped if another instance took the slot over
+						if (!this.container.gate().await(batch.epoch, this.container::isRunning)) {
+							break;
+						}
 						if (!batch.items[i].processBy(this)) {
 							this.halted = true;
 							return;
@@ -136,7 +147,7 @@ final class ListenerWorker implements Runnable {
 		while ((batch = this.queue.poll()) != null) {
 			this.container.memory().release(batch.bytes);
 		}
-		this.pending = new Batch();
+		this.pending = new Batch(this.container.gate().epoch());
 	}
 
 	void completed(TransactionCommit commit) {
@@ -239,9 +250,15 @@ final class ListenerWorker implements Runnable {
 
 		final ListenerWork[] items = new ListenerWork[BATCH];
 
+		final long epoch;
+
 		int size;
 
 		long bytes;
+
+		Batch(long epoch) {
+			this.epoch = epoch;
+		}
 
 		void add(ListenerWork item, long itemBytes) {
 			this.items[this.size++] = item;
