@@ -14,6 +14,7 @@ import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 
 import org.springframework.expression.Expression;
+import org.springframework.expression.spel.standard.SpelExpression;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
@@ -104,6 +105,14 @@ public final class ConditionExpression {
 	 */
 	public String text() {
 		return this.text;
+	}
+
+	/**
+	 * Compile the expression now, for tests: whether the allow-list resolver and accessor still let SpEL
+	 * turn an evaluated condition into bytecode (MIXED mode does so by itself after 100 evaluations).
+	 */
+	boolean compile() {
+		return (this.expression instanceof SpelExpression spel) && spel.compileExpression();
 	}
 
 	private void checkOnSamples(BiFunction<String, Exception, RuntimeException> problem) {

@@ -173,6 +173,17 @@ class ConditionSandboxTests {
 		assertThat(condition.matches(audit())).isFalse();
 	}
 
+	@Test
+	void allowedConditionsStillCompile() {
+		ConditionExpression condition = ConditionExpression.parse(
+				"operation.name() == 'UPDATE' and row.get('status') == 'PAID' and #event.table.name() != ''",
+				true, (problem, cause) -> new IllegalStateException(problem, cause));
+		assertThat(condition.evaluate(audit())).isEqualTo(true);
+		assertThat(condition.compile()).isTrue();
+		assertThat(condition.evaluate(audit())).isEqualTo(true);
+		assertThat(condition.evaluate(insert(Row.of(Map.of("status", "NEW"))))).isEqualTo(false);
+	}
+
 	// ---- events
 
 	private static final TableId TABLE = new TableId("public", "audit");
