@@ -8,9 +8,7 @@ import java.util.function.Supplier;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Lsn;
-import dev.pgcdc.listener.CdcListenerFailure;
 import dev.pgcdc.listener.DeadLetters;
-import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.EngineControl;
 import io.lettuce.core.protocol.AsyncCommand;
 import org.apache.commons.logging.Log;
@@ -38,7 +36,7 @@ final class RedisWriter implements Runnable {
 
 	private static final Log logger = LogFactory.getLog(RedisWriter.class);
 
-	static final String DEAD_LETTER_ID = "redis-sink";
+	static final String DEAD_LETTER_ID = RefusedCommandPolicy.DEAD_LETTER_ID;
 
 	private final BlockingQueue<PendingTransaction> queue;
 
@@ -54,9 +52,9 @@ final class RedisWriter implements Runnable {
 
 	private final RedisSinkStatistics statistics;
 
-	private final Supplier<DeadLetters> deadLetters;
-
 	private final Supplier<EngineControl> control;
+
+	private final RefusedCommandPolicy refusedCommands;
 
 	private final List<RedisCommand> planned = new ArrayList<>();
 
@@ -86,8 +84,8 @@ final class RedisWriter implements Runnable {
 		this.fenceKey = RedisValues.bytes(fenceKey);
 		this.fenceKeyName = fenceKey;
 		this.statistics = statistics;
-		this.deadLetters = deadLetters;
 		this.control = control;
+		this.refusedCommands = new RefusedCommandPolicy(settings, statistics, deadLetters, this::plan);
 	}
 
 	Lsn completed() {
@@ -269,7 +267,10 @@ final class RedisWriter implements Runnable {
 						// nothing of the block ran (EXECABORT for LOADING, OOM, ...): send it again
 						throw new RedisReplyException(reply.firstError());
 					}
-					if (!failed(transaction, reply)) {
+					RefusedCommandPolicy.Stop stop = this.refusedCommands.apply(transaction, reply);
+					if (stop != null) {
+						this.halted = true;
+						fail(stop.reason(), stop.cause());
 						return;
 					}
 				}
@@ -369,65 +370,6 @@ final class RedisWriter implements Runnable {
 		if (Long.compareUnsigned(end, this.completed) > 0) {
 			this.completed = end;
 		}
-	}
-
-	/** Apply the failure policy to a transaction Redis refused a command of; returns whether to go on. */
-	private boolean failed(PendingTransaction transaction, ExecReply reply) {
-		String what = describe(transaction, reply);
-		RedisCommandFailedException failure = new RedisCommandFailedException(what);
-		FailurePolicy policy = this.settings.failurePolicy();
-		if (policy == FailurePolicy.SKIP) {
-			this.statistics.skipped(what);
-			logger.warn(what + "; skipped (cdc.redis.write.failure-policy=skip)");
-			return true;
-		}
-		if (policy == FailurePolicy.DEAD_LETTER) {
-			DeadLetters store = this.deadLetters.get();
-			if (store != null) {
-				try {
-					long id = store.store(new CdcListenerFailure(DEAD_LETTER_ID, transaction.changes(), null, failure, 1));
-					this.statistics.deadLettered(what);
-					logger.warn(what + "; stored as dead letter " + id);
-					return true;
-				}
-				catch (RuntimeException ex) {
-					logger.error("Could not store the dead letter of the Redis sink", ex);
-				}
-			}
-		}
-		this.halted = true;
-		fail(what + " and cdc.redis.write.failure-policy=" + policy.name().toLowerCase().replace('_', '-')
-				+ ". Fix the mapping or the data in Redis and restart: the transaction is delivered again"
-				+ (this.settings.exactlyOnce() && reply.blockError() == null
-						? " (but skipped by the exactly-once fence if the block ran: its other commands were applied)"
-						: ""), failure);
-		return false;
-	}
-
-	/** The failed command, found again by planning the transaction the same way. */
-	private String describe(PendingTransaction transaction, ExecReply reply) {
-		ChangeEvent first = transaction.changes().get(0);
-		StringBuilder text = new StringBuilder("Redis refused a command of transaction ").append(first.xid())
-			.append(" (commit ").append(transaction.commit().commitLsn()).append("): ").append(reply.firstError());
-		int index = reply.failures().isEmpty() ? -1 : reply.failures().get(0).index();
-		if (index >= 0) {
-			RedisCommand command = plannedCommand(transaction, index);
-			if (command != null) {
-				text.append(" in ").append(command);
-			}
-		}
-		return text.toString();
-	}
-
-	private RedisCommand plannedCommand(PendingTransaction transaction, int index) {
-		List<RedisCommand> commands = new ArrayList<>();
-		for (ChangeEvent change : transaction.changes()) {
-			plan(change, commands);
-			if (commands.size() > index) {
-				return commands.get(index);
-			}
-		}
-		return null;
 	}
 
 	private void backOff(RuntimeException ex) throws InterruptedException {
