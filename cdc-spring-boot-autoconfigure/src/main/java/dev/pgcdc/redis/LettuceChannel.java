@@ -1,16 +1,19 @@
 package dev.pgcdc.redis;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import dev.pgcdc.redis.ReplyOutputs.ExecOutput;
+import dev.pgcdc.redis.ReplyOutputs.GuardReplies;
+import dev.pgcdc.redis.ReplyOutputs.QueuedReplies;
+import dev.pgcdc.redis.ReplyOutputs.ReplyOutput;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -18,7 +21,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
@@ -42,6 +44,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * not hold every command of an open transaction until EXEC: a transaction of any size takes a bounded
  * amount of client memory.
  *
+ * <p>The Lettuce client is created on the first {@link #open()} after {@link #shutdown()}, so that a sink
+ * stopped with its application context and started again gets a working client.
+ *
  * @author pgcdc
  */
 final class LettuceChannel implements AutoCloseable {
@@ -55,9 +60,11 @@ final class LettuceChannel implements AutoCloseable {
 
 	private static final ProtocolKeyword EXEC = untracked("EXEC");
 
-	private final RedisClient client;
+	private final Supplier<RedisClient> clients;
 
 	private final Duration timeout;
+
+	private volatile RedisClient client;
 
 	private final ArrayDeque<AsyncCommand<byte[], byte[], ?>> window = new ArrayDeque<>();
 
@@ -65,8 +72,8 @@ final class LettuceChannel implements AutoCloseable {
 
 	private int unflushed;
 
-	private LettuceChannel(RedisClient client, Duration timeout) {
-		this.client = client;
+	private LettuceChannel(Supplier<RedisClient> clients, Duration timeout) {
+		this.clients = clients;
 		this.timeout = timeout;
 	}
 
@@ -99,16 +106,18 @@ final class LettuceChannel implements AutoCloseable {
 		if (password.isPresent()) {
 			uri.withAuthentication(standalone.getUsername(), password.get());
 		}
-		ClientResources resources = lettuce.getClientResources();
-		RedisClient client = (resources != null) ? RedisClient.create(resources, uri.build())
-				: RedisClient.create(uri.build());
-		// no timer per command (Lettuce's default): the sink awaits one reply per flush with its own timeout,
-		// and a timer for each of a million queued commands cost as much CPU as encoding them
-		client.setOptions(ClientOptions.builder()
-			.autoReconnect(false)
-			.timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
-			.build());
-		return new LettuceChannel(client, timeout);
+		RedisURI target = uri.build();
+		return new LettuceChannel(() -> {
+			ClientResources resources = lettuce.getClientResources();
+			RedisClient client = (resources != null) ? RedisClient.create(resources, target) : RedisClient.create(target);
+			// no timer per command (Lettuce's default): the sink awaits one reply per flush with its own timeout,
+			// and a timer for each of a million queued commands cost as much CPU as encoding them
+			client.setOptions(ClientOptions.builder()
+				.autoReconnect(false)
+				.timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
+				.build());
+			return client;
+		}, timeout);
 	}
 
 	/**
@@ -117,7 +126,12 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	void open() throws Exception {
 		close();
-		this.connection = this.client.connect(ByteArrayCodec.INSTANCE);
+		RedisClient client = this.client;
+		if (client == null) {
+			client = this.clients.get();
+			this.client = client;
+		}
+		this.connection = client.connect(ByteArrayCodec.INSTANCE);
 		this.connection.setAutoFlushCommands(false);
 		Object pong = await(send(new Command<>(keyword("PING"), new ReplyOutput())));
 		if (pong instanceof RedisReplyException error) {
@@ -175,12 +189,28 @@ final class LettuceChannel implements AutoCloseable {
 	}
 
 	/**
+	 * Watch the fence and queue the {@link FenceScript guard} that discards the next block if its position is
+	 * at or below the fence; call before {@link #multi}.
+	 * @param fenceKey the fence key
+	 * @param position the block's commit position
+	 * @return what the guard reads, to pass to {@link #exec}
+	 */
+	GuardReplies guard(byte[] fenceKey, byte[] position) {
+		GuardReplies guard = new GuardReplies();
+		write(new Command<>(keyword("WATCH"), guard.watch(), new RenderedArgs(new byte[][] { fenceKey })));
+		write(new Command<>(keyword("EVAL"), guard, new RenderedArgs(FenceScript.evalArgs(fenceKey, position))));
+		return guard;
+	}
+
+	/**
 	 * Close a transaction block.
 	 * @param replies collects the errors of the queued commands
+	 * @param guard the fence guard sent before the block, or {@code null}
 	 * @return the EXEC reply to come
 	 */
-	AsyncCommand<byte[], byte[], ExecReply> exec(QueuedReplies replies) {
-		AsyncCommand<byte[], byte[], ExecReply> exec = new AsyncCommand<>(new Command<>(EXEC, new ExecOutput(replies)));
+	AsyncCommand<byte[], byte[], ExecReply> exec(QueuedReplies replies, GuardReplies guard) {
+		AsyncCommand<byte[], byte[], ExecReply> exec = new AsyncCommand<>(
+				new Command<>(EXEC, new ExecOutput(replies, guard)));
 		write(exec);
 		return exec;
 	}
@@ -221,10 +251,17 @@ final class LettuceChannel implements AutoCloseable {
 		}
 	}
 
-	/** Close the connection and the sink's client, leaving the application's client resources alone. */
+	/**
+	 * Close the connection and the sink's client, leaving the application's client resources alone; the
+	 * next {@link #open()} creates a new client.
+	 */
 	void shutdown() {
 		close();
-		this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		RedisClient client = this.client;
+		this.client = null;
+		if (client != null) {
+			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		}
 	}
 
 	private <T> AsyncCommand<byte[], byte[], T> send(Command<byte[], byte[], T> command) {
@@ -334,137 +371,6 @@ final class LettuceChannel implements AutoCloseable {
 		@Override
 		public String toString() {
 			return this.name;
-		}
-
-	}
-
-	/** Any single reply: a value, or the error as a {@link RedisReplyException}. */
-	private static final class ReplyOutput extends CommandOutput<byte[], byte[], Object> {
-
-		ReplyOutput() {
-			super(ByteArrayCodec.INSTANCE, null);
-		}
-
-		@Override
-		public void set(ByteBuffer bytes) {
-			this.output = (bytes != null) ? this.codec.decodeValue(bytes) : null;
-		}
-
-		@Override
-		public void set(long integer) {
-			this.output = integer;
-		}
-
-		@Override
-		public void setError(ByteBuffer error) {
-			this.output = new RedisReplyException(StandardCharsets.UTF_8.decode(error).toString());
-		}
-
-		@Override
-		public void setError(String error) {
-			this.output = new RedisReplyException(error);
-		}
-
-	}
-
-	/** A reply whose values do not matter, only its errors: what the write path reads. */
-	private abstract static class ErrorsOnlyOutput<T> extends CommandOutput<byte[], byte[], T> {
-
-		ErrorsOnlyOutput() {
-			super(ByteArrayCodec.INSTANCE, null);
-		}
-
-		@Override
-		public void set(ByteBuffer bytes) {
-		}
-
-		@Override
-		public void set(long integer) {
-		}
-
-		@Override
-		public void set(double number) {
-		}
-
-		@Override
-		public void set(boolean value) {
-		}
-
-		@Override
-		public void setError(ByteBuffer error) {
-			setError(StandardCharsets.UTF_8.decode(error).toString());
-		}
-
-	}
-
-	/**
-	 * The replies to MULTI and the queued commands of one transaction: {@code +OK}, then {@code +QUEUED}
-	 * or an error per command; only errors are kept.
-	 */
-	static final class QueuedReplies extends ErrorsOnlyOutput<Void> {
-
-		private final List<String> errors = new ArrayList<>(0);
-
-		@Override
-		public void setError(String error) {
-			this.errors.add(error);
-		}
-
-		List<String> errors() {
-			return this.errors;
-		}
-
-	}
-
-	/** The reply to EXEC: per queued command nothing or its error, or the error of the whole block. */
-	private static final class ExecOutput extends ErrorsOnlyOutput<ExecReply> {
-
-		private final QueuedReplies queued;
-
-		private final List<ExecReply.Failure> failures = new ArrayList<>(0);
-
-		private String abort;
-
-		private boolean inArray;
-
-		private int index;
-
-		ExecOutput(QueuedReplies queued) {
-			this.queued = queued;
-		}
-
-		@Override
-		public void setError(String error) {
-			if (!this.inArray) {
-				this.abort = error;
-			}
-			else {
-				this.failures.add(new ExecReply.Failure(this.index, error));
-			}
-		}
-
-		@Override
-		public void multi(int count) {
-			if (!this.inArray) {
-				this.inArray = true;
-				this.index = 0;
-			}
-		}
-
-		@Override
-		public void complete(int depth) {
-			if (depth == 1) {
-				this.index++;
-			}
-		}
-
-		@Override
-		public ExecReply get() {
-			String blockError = this.abort;
-			if (blockError == null && this.failures.isEmpty() && !this.queued.errors().isEmpty()) {
-				blockError = "EXECABORT";
-			}
-			return new ExecReply(blockError, this.queued.errors(), this.failures);
 		}
 
 	}

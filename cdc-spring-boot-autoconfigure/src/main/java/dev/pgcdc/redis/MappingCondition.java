@@ -1,25 +1,22 @@
 package dev.pgcdc.redis;
 
-import java.util.Map;
-import java.util.Set;
-
 import dev.pgcdc.event.ChangeEvent;
-import dev.pgcdc.event.Row;
-import dev.pgcdc.listener.support.RestrictedExpressions;
+import dev.pgcdc.listener.support.ConditionExpression;
+import dev.pgcdc.listener.support.RefusedExpressionException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import org.springframework.expression.Expression;
-import org.springframework.expression.spel.support.SimpleEvaluationContext;
-
 /**
- * The optional SpEL {@code condition} of a mapped command, over {@code #op} ({@code insert},
- * {@code update}, {@code delete} or {@code snapshot}), {@code #after} and {@code #before} (the row images as
- * maps, {@code null} where the change has none), for example {@code #after['active'] == true}.
+ * The optional SpEL {@code condition} of a mapped command, in the same dialect as {@code @CdcListener}
+ * conditions ({@link ConditionExpression}): {@code #op} ({@code insert}, {@code update}, {@code delete}
+ * or {@code snapshot}), {@code #after} and {@code #before} (the row images as maps, {@code null} where the
+ * change has none), for example {@code #after['active'] == true}, or the event itself as root
+ * ({@code row.get('active') == true}, {@code changedColumns.contains('price')}).
  *
- * <p>Evaluated in the same restricted context as {@code @CdcListener} conditions. A condition that cannot
- * be evaluated for a change (indexing a missing image) does not match, with one warning per command:
- * retrying a deterministic error would only stall the stream.
+ * <p>A condition that cannot be evaluated for a change (indexing a missing image) does not match, with
+ * one warning per command: retrying a deterministic error would only stall the stream. A condition that
+ * reaches for what conditions may not use is refused at start-up, or, should a value only show it then,
+ * fails the sink with a message naming the mapping: nothing it asked for is called.
  *
  * @author pgcdc
  */
@@ -27,24 +24,17 @@ final class MappingCondition {
 
 	private static final Log logger = LogFactory.getLog(MappingCondition.class);
 
-	private static final Set<String> VARIABLES = Set.of("op", "after", "before");
+	private static final String IDIOMS = "Conditions read #op, #after and #before, or the change as root, for "
+			+ "example \"#after['active'] == true\" or \"row.get('active') == true\"";
 
-	private static final Object ROOT = new Object();
-
-	private static final String IDIOMS = "Conditions read #op, #after and #before, for example "
-			+ "\"#after['active'] == true\"";
-
-	private final Expression expression;
-
-	private final String text;
+	private final ConditionExpression expression;
 
 	private final String origin;
 
 	private volatile boolean warned;
 
-	private MappingCondition(Expression expression, String text, String origin) {
+	private MappingCondition(ConditionExpression expression, String origin) {
 		this.expression = expression;
-		this.text = text;
 		this.origin = origin;
 	}
 
@@ -60,32 +50,30 @@ final class MappingCondition {
 		if (text == null || text.isBlank()) {
 			return null;
 		}
-		Expression parsed = RestrictedExpressions.parse(text, VARIABLES, true,
+		ConditionExpression parsed = ConditionExpression.parse(text, true,
 				(problem, cause) -> new IllegalStateException(origin + ".condition " + problem + ". " + IDIOMS, cause));
-		return new MappingCondition(parsed, text, origin);
+		return new MappingCondition(parsed, origin);
 	}
 
 	boolean matches(ChangeEvent event) {
-		SimpleEvaluationContext context = RestrictedExpressions.context(ROOT);
-		context.setVariable("op", CommandTemplate.operationName(event.operation()));
-		context.setVariable("after", map(event.after()));
-		context.setVariable("before", map(event.before()));
 		try {
-			return Boolean.TRUE.equals(this.expression.getValue(context));
+			return Boolean.TRUE.equals(this.expression.evaluate(event));
 		}
 		catch (RuntimeException ex) {
+			RefusedExpressionException refused = RefusedExpressionException.find(ex);
+			if (refused != null) {
+				throw new IllegalStateException(this.origin + ".condition \"" + this.expression.text() + "\" uses "
+						+ refused.getMessage() + " (found on " + event.operation() + " of " + event.table()
+						+ "; nothing was called). " + IDIOMS, ex);
+			}
 			if (!this.warned) {
 				this.warned = true;
-				logger.warn(this.origin + ".condition \"" + this.text + "\" cannot be evaluated for " + event.operation()
-						+ " of " + event.table() + " (" + ex.getMessage() + "); such changes do not match. Guard it, "
-						+ "for example with #after != null and ...");
+				logger.warn(this.origin + ".condition \"" + this.expression.text() + "\" cannot be evaluated for "
+						+ event.operation() + " of " + event.table() + " (" + ex.getMessage() + "); such changes do not "
+						+ "match. Guard it, for example with #after != null and ...");
 			}
 			return false;
 		}
-	}
-
-	private static Map<String, Object> map(Row row) {
-		return (row != null) ? row.toMap() : null;
 	}
 
 }

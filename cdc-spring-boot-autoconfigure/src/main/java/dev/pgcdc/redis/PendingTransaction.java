@@ -16,12 +16,14 @@ import dev.pgcdc.replication.TransactionCommit;
  * for a large one, so read it by iterating
  * @param memory the budget the queued transaction holds memory of
  * @param bytes how much it holds, until it is applied or dropped
+ * @param epoch the engine's delivery epoch it was queued under (see {@link dev.pgcdc.replication.DeliveryGate})
  * @author pgcdc
  */
-record PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes, MemoryBudget memory, long bytes) {
+record PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes, MemoryBudget memory, long bytes,
+		long epoch) {
 
 	PendingTransaction(TransactionCommit commit, List<ChangeEvent> changes) {
-		this(commit, changes, MemoryBudget.UNBOUNDED, 0);
+		this(commit, changes, MemoryBudget.UNBOUNDED, 0, 0);
 	}
 
 	/** The writer is done with this transaction: its memory goes back to the budget. */

@@ -13,6 +13,7 @@ import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.ChangeConsumer;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
 import dev.pgcdc.replication.ChangeSize;
 import dev.pgcdc.replication.FilteredChanges;
@@ -53,6 +54,9 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 	private volatile EngineControl control;
 
 	private volatile Thread thread;
+
+	/** A writer thread that had not ended when {@link #stop()} gave up waiting for it. */
+	private Thread stoppedThread;
 
 	RedisSink(List<ChangePlanner> planners, LettuceChannel channel, RedisSinkSettings settings, String fenceKey,
 			Supplier<DeadLetters> deadLetters) {
@@ -107,19 +111,52 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 		this.changes = null;
 		EngineControl engine = this.control;
 		MemoryBudget memory = (engine != null) ? engine.memory() : MemoryBudget.UNBOUNDED;
+		DeliveryGate gate = (engine != null) ? engine.gate() : DeliveryGate.OPEN;
 		long bytes = list.isEmpty() ? 0 : ChangeSize.of(list);
-		// backpressure: while Redis is down the queue fills and the dispatcher (and so the reader) waits
+		PendingTransaction pending = new PendingTransaction(commit, list, memory, bytes, gate.epoch());
+		checkWriter(pending);
+		// backpressure: past the memory budget the dispatcher (and so the reader) waits for the writer
 		while (!memory.reserve(bytes, this.queue.isEmpty(), 100, TimeUnit.MILLISECONDS)) {
-			if (this.writer.isHalted() || this.thread == null) {
+			if (this.writer.isHalted()) {
 				return;
 			}
+			checkWriter(pending);
 		}
-		PendingTransaction pending = new PendingTransaction(commit, list, memory, bytes);
+		try {
+			enqueue(pending);
+		}
+		catch (RuntimeException | InterruptedException ex) {
+			pending.release();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Hand a committed transaction to the writer, waiting while the queue is full (backpressure: while Redis
+	 * is down the queue fills and the dispatcher, and so the reader, waits), but only while the writer runs.
+	 * @param pending the transaction
+	 * @throws IllegalStateException if the sink is stopped or its writer thread ended: nothing of the
+	 * transaction is applied or confirmed, the engine delivers it again once started
+	 */
+	void enqueue(PendingTransaction pending) throws InterruptedException {
+		checkWriter(pending);
 		while (!this.queue.offer(pending, 100, TimeUnit.MILLISECONDS)) {
-			if (this.writer.isHalted() || this.thread == null) {
+			if (this.writer.isHalted()) {
+				// the writer failed the engine already; nothing from here on is confirmed
 				pending.release();
 				return;
 			}
+			checkWriter(pending);
+		}
+	}
+
+	private void checkWriter(PendingTransaction pending) {
+		Thread writerThread = this.thread;
+		if (writerThread == null || (!writerThread.isAlive() && !this.writer.isHalted())) {
+			throw new IllegalStateException("The Redis sink is " + ((writerThread == null) ? "stopped" : "not writing "
+					+ "(its writer thread ended)") + ", so transaction " + pending.commit().xid() + " (commit "
+					+ pending.commit().commitLsn() + ") cannot be applied and is not confirmed; start the application "
+					+ "context (or the sink) again and the engine delivers it again");
 		}
 	}
 
@@ -138,11 +175,23 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 		this.control = control;
 	}
 
+	/**
+	 * Start the writer thread; after a {@link #stop()} it starts from a clean state: what the last run had
+	 * taken but not applied is dropped (it was never confirmed, the engine delivers it again) and a new Redis
+	 * client is created on the first connection.
+	 */
 	@Override
 	public synchronized void start() {
 		if (this.thread != null) {
 			return;
 		}
+		Thread previous = this.stoppedThread;
+		if (previous != null && previous.isAlive()) {
+			// stop() gave up waiting: two threads must never share the writer
+			joinQuietly(previous, 0);
+		}
+		this.stoppedThread = null;
+		this.writer.reset();
 		if (this.settings.failurePolicy() == FailurePolicy.DEAD_LETTER) {
 			DeadLetters store = this.deadLetters.get();
 			if (store != null) {
@@ -155,21 +204,33 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 		this.thread = thread;
 	}
 
+	/**
+	 * Stop the writer thread and shut the sink's Redis client down. Transactions queued or in flight are
+	 * abandoned, not confirmed: the engine, stopped before the sink, delivers them again when started.
+	 */
 	@Override
 	public synchronized void stop() {
 		Thread thread = this.thread;
 		this.thread = null;
 		if (thread != null) {
 			this.writer.stop();
+			// every wait of the writer (queue, replies, back-off) ends on interrupt
 			thread.interrupt();
-			try {
-				thread.join(10_000);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
+			joinQuietly(thread, 10_000);
+			if (thread.isAlive()) {
+				this.stoppedThread = thread;
 			}
 		}
 		this.channel.shutdown();
+	}
+
+	private static void joinQuietly(Thread thread, long millis) {
+		try {
+			thread.join(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override

@@ -1,20 +1,16 @@
 package dev.pgcdc.redis;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Lsn;
-import dev.pgcdc.listener.CdcListenerFailure;
 import dev.pgcdc.listener.DeadLetters;
-import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.Backoff;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
 import io.lettuce.core.protocol.AsyncCommand;
 import org.apache.commons.logging.Log;
@@ -28,10 +24,13 @@ import org.apache.commons.logging.LogFactory;
  * <p>While Redis is unreachable the writer retries the unconfirmed transactions with back-off, forever:
  * the queue fills, the dispatcher waits, and nothing past the first unapplied transaction is confirmed to
  * PostgreSQL. With exactly-once on, each block also sets the fence key to the transaction's commit
- * position, and after every (re)connection the fence is read back: transactions at or below it were
- * applied before the connection (or the application) died and are skipped. One writer per slot (only one
- * instance streams a slot at a time) makes a plain GET before the blocks enough: nobody else moves the
- * fence, so no WATCH is needed.
+ * position, guarded by a compare-and-set ({@link FenceScript}): a block at or below the fence has no
+ * effect, so neither a replay after a crash nor a late writer (an instance that lost the slot while
+ * transactions were still queued) applies anything twice or moves the fence backwards. After every
+ * (re)connection the fence is read back, so that covered transactions are skipped without being sent.
+ *
+ * <p>The writer can run again after {@link #stop()}: {@link #reset()} abandons what was taken but not
+ * applied (the engine delivers it again from its confirmed position) and keeps the completed position.
  *
  * @author pgcdc
  */
@@ -39,7 +38,7 @@ final class RedisWriter implements Runnable {
 
 	private static final Log logger = LogFactory.getLog(RedisWriter.class);
 
-	static final String DEAD_LETTER_ID = "redis-sink";
+	static final String DEAD_LETTER_ID = RefusedCommandPolicy.DEAD_LETTER_ID;
 
 	private final BlockingQueue<PendingTransaction> queue;
 
@@ -51,11 +50,13 @@ final class RedisWriter implements Runnable {
 
 	private final byte[] fenceKey;
 
+	private final String fenceKeyName;
+
 	private final RedisSinkStatistics statistics;
 
-	private final Supplier<DeadLetters> deadLetters;
-
 	private final Supplier<EngineControl> control;
+
+	private final RefusedCommandPolicy refusedCommands;
 
 	private final List<RedisCommand> planned = new ArrayList<>();
 
@@ -65,12 +66,9 @@ final class RedisWriter implements Runnable {
 	/** The EXEC replies to come for the first pending transactions sent ({@code null}: nothing to send). */
 	private final List<AsyncCommand<byte[], byte[], ExecReply>> execs = new ArrayList<>();
 
-	/** Transactions whose block Redis discarded (EXECABORT for LOADING, OOM, ...): known not applied. */
-	private final Set<PendingTransaction> aborted = Collections.newSetFromMap(new IdentityHashMap<>());
-
 	private volatile long completed;
 
-	private volatile boolean running = true;
+	private volatile boolean running;
 
 	private volatile boolean halted;
 
@@ -88,10 +86,11 @@ final class RedisWriter implements Runnable {
 		this.settings = settings;
 		this.channel = channel;
 		this.fenceKey = RedisValues.bytes(fenceKey);
+		this.fenceKeyName = fenceKey;
 		this.statistics = statistics;
-		this.deadLetters = deadLetters;
 		this.control = control;
 		this.backoff = new Backoff(settings.retryInitialInterval(), settings.retryMaxInterval());
+		this.refusedCommands = new RefusedCommandPolicy(settings, statistics, deadLetters, this::plan);
 	}
 
 	Lsn completed() {
@@ -106,11 +105,30 @@ final class RedisWriter implements Runnable {
 		this.running = false;
 	}
 
+	/**
+	 * Prepare a new run, on a writer whose thread has ended: abandon what the last run took but did not apply
+	 * (it was not confirmed, so the engine delivers it again) and forget the fence it read.
+	 */
+	void reset() {
+		this.pending.forEach(PendingTransaction::release);
+		this.pending.clear();
+		this.execs.clear();
+		this.planned.clear();
+		this.queue.clear();
+		this.fence = Lsn.ZERO;
+		this.failedAttempts = 0;
+		this.halted = false;
+		this.running = true;
+	}
+
 	@Override
 	public void run() {
 		try {
 			while (this.running && !this.halted) {
 				if (this.pending.isEmpty() && !fill(true)) {
+					continue;
+				}
+				if (!gateOpen()) {
 					continue;
 				}
 				try {
@@ -150,6 +168,32 @@ final class RedisWriter implements Runnable {
 	}
 
 	/**
+	 * Wait while the engine's connection is lost; drop what was queued before another instance took the slot
+	 * over (that instance applies it from the slot's position, and a late block here could reorder effects).
+	 * @return whether to go on writing the pending transactions
+	 */
+	private boolean gateOpen() throws InterruptedException {
+		EngineControl engine = this.control.get();
+		DeliveryGate gate = (engine != null) ? engine.gate() : DeliveryGate.OPEN;
+		long epoch = this.pending.get(0).epoch();
+		if (gate.await(epoch, () -> this.running && !this.halted)) {
+			return true;
+		}
+		if (gate.voided(epoch)) {
+			this.channel.close();
+			this.execs.clear();
+			this.pending.forEach(PendingTransaction::release);
+			this.pending.clear();
+			PendingTransaction queued;
+			while ((queued = this.queue.peek()) != null && gate.voided(queued.epoch())) {
+				this.queue.poll().release();
+			}
+			logger.info("Redis sink dropped its backlog: another instance holds the slot and applies it");
+		}
+		return false;
+	}
+
+	/**
 	 * Take what is queued, up to about batch-size changes. Waiting, it takes at least one transaction and waits
 	 * up to flush-interval for more; not waiting (blocks are in flight), only what is there.
 	 * @return whether a transaction was taken
@@ -181,11 +225,11 @@ final class RedisWriter implements Runnable {
 	}
 
 	private void connect() throws Exception {
+		String stored = null;
 		try {
 			this.channel.open();
 			if (this.settings.exactlyOnce()) {
-				String stored = this.channel.get(this.fenceKey);
-				this.fence = (stored != null) ? Lsn.parse(stored) : Lsn.ZERO;
+				stored = this.channel.get(this.fenceKey);
 			}
 		}
 		catch (RedisUnavailableException | RedisReplyException ex) {
@@ -195,6 +239,7 @@ final class RedisWriter implements Runnable {
 			// Lettuce's RedisConnectionException and the like: Redis is not there
 			throw new RedisUnavailableException("Cannot connect to Redis: " + ex.getMessage(), ex);
 		}
+		this.fence = parseFence(stored);
 		if (this.failedAttempts > 0) {
 			logger.info("Redis sink reconnected after " + this.failedAttempts + " attempt(s)"
 					+ (this.settings.exactlyOnce() ? "; exactly-once fence at " + this.fence : ""));
@@ -205,7 +250,7 @@ final class RedisWriter implements Runnable {
 	/**
 	 * With exactly-once, one block in flight at a time. Were a later block already sent when Redis refuses an
 	 * earlier one (EXECABORT for OOM, say, and memory frees up in between), the later block would run and move
-	 * the fence past the earlier, which could then be sent again only out of order.
+	 * the fence past the earlier, whose guard would then discard it: it would be lost.
 	 */
 	private void applyOneByOne() throws Exception {
 		while (!this.pending.isEmpty() && !this.halted) {
@@ -235,21 +280,38 @@ final class RedisWriter implements Runnable {
 			AsyncCommand<byte[], byte[], ExecReply> exec = this.execs.get(0);
 			if (exec != null) {
 				ExecReply reply = this.channel.await(exec);
-				if (!reply.succeeded()) {
+				if (reply.guardError() != null) {
+					this.halted = true;
+					fail("The exactly-once fence cannot be checked: " + reply.guardError() + ". Transaction "
+							+ transaction.commit().xid() + (reply.discarded() ? " was not applied" : " may have been applied")
+							+ "; delete the key or set it to the last position applied to Redis, then restart",
+							new RedisReplyException(reply.guardError()));
+					return;
+				}
+				if (reply.discarded()) {
+					if (!coveredByFence(transaction, reply)) {
+						// another writer moved the fence between WATCH and EXEC: check again
+						this.execs.set(0, send(transaction));
+						this.channel.flush();
+						i--;
+						continue;
+					}
+				}
+				else if (!reply.succeeded()) {
 					if (reply.blockError() != null && RedisReplyException.isTransient(reply.firstError())) {
-						// nothing of the block ran, but later blocks of the pipeline may have, moving the
-						// fence past this one: send it again whatever the fence says
-						this.aborted.add(transaction);
+						// nothing of the block ran (EXECABORT for LOADING, OOM, ...): send it again
 						throw new RedisReplyException(reply.firstError());
 					}
-					if (!failed(transaction, reply)) {
+					RefusedCommandPolicy.Stop stop = this.refusedCommands.apply(transaction, reply);
+					if (stop != null) {
+						this.halted = true;
+						fail(stop.reason(), stop.cause());
 						return;
 					}
 				}
 				else {
 					this.statistics.transactionApplied();
 				}
-				this.aborted.remove(transaction);
 				if (transaction.fenced() && this.settings.exactlyOnce()) {
 					this.fence = max(this.fence, transaction.commit().commitLsn());
 				}
@@ -266,12 +328,13 @@ final class RedisWriter implements Runnable {
 			return null;
 		}
 		boolean fenced = this.settings.exactlyOnce() && transaction.fenced();
-		if (fenced && transaction.commit().commitLsn().compareTo(this.fence) <= 0
-				&& !this.aborted.contains(transaction)) {
+		if (fenced && transaction.commit().commitLsn().compareTo(this.fence) <= 0) {
 			this.statistics.replaySkipped();
 			return null;
 		}
-		LettuceChannel.QueuedReplies replies = new LettuceChannel.QueuedReplies();
+		byte[] position = fenced ? RedisValues.bytes(transaction.commit().commitLsn().toString()) : null;
+		ReplyOutputs.GuardReplies guard = fenced ? this.channel.guard(this.fenceKey, position) : null;
+		ReplyOutputs.QueuedReplies replies = new ReplyOutputs.QueuedReplies();
 		this.channel.multi(replies);
 		int count = 0;
 		for (ChangeEvent change : transaction.changes()) {
@@ -283,14 +346,46 @@ final class RedisWriter implements Runnable {
 			this.planned.clear();
 		}
 		if (fenced) {
-			// never backwards: a block sent again after an abort may follow blocks that already moved the fence
-			Lsn position = max(this.fence, transaction.commit().commitLsn());
-			this.channel.command(new RedisCommand("SET", new byte[][] { this.fenceKey,
-					RedisValues.bytes(position.toString()) }, "exactly-once fence"), replies,
-					this.settings.batchSize());
+			// the guard discards the block unless the fence is below this position: never backwards
+			this.channel.command(new RedisCommand("SET", new byte[][] { this.fenceKey, position },
+					"exactly-once fence"), replies, this.settings.batchSize());
 		}
 		this.statistics.commands(count);
-		return this.channel.exec(replies);
+		return this.channel.exec(replies, guard);
+	}
+
+	/**
+	 * Handle a block Redis discarded because the watched fence changed: either the guard found the block at
+	 * or below the fence (applied before, by this writer or another), or another writer moved the fence
+	 * between WATCH and EXEC.
+	 * @return whether the transaction is covered by the fence, and so done
+	 */
+	private boolean coveredByFence(PendingTransaction transaction, ExecReply reply) {
+		Lsn seen = parseFence(reply.fence());
+		this.fence = max(this.fence, seen);
+		if (transaction.commit().commitLsn().compareTo(seen) <= 0) {
+			this.statistics.replaySkipped();
+			return true;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("The exactly-once fence moved while transaction " + transaction.commit().xid()
+					+ " was sent (another writer?); checking it again");
+		}
+		return false;
+	}
+
+	private Lsn parseFence(String stored) {
+		if (stored == null) {
+			return Lsn.ZERO;
+		}
+		try {
+			return Lsn.parse(stored);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("The exactly-once fence " + this.fenceKeyName + " holds \""
+					+ stored + "\", which is not a position such as 0/16B3748; delete the key or set it to the last "
+					+ "position applied to Redis, then restart", ex);
+		}
 	}
 
 	/** Append the commands of one change from every planner (each skips tables it does not handle). */
@@ -311,65 +406,6 @@ final class RedisWriter implements Runnable {
 		if (Long.compareUnsigned(end, this.completed) > 0) {
 			this.completed = end;
 		}
-	}
-
-	/** Apply the failure policy to a transaction Redis refused a command of; returns whether to go on. */
-	private boolean failed(PendingTransaction transaction, ExecReply reply) {
-		String what = describe(transaction, reply);
-		RedisCommandFailedException failure = new RedisCommandFailedException(what);
-		FailurePolicy policy = this.settings.failurePolicy();
-		if (policy == FailurePolicy.SKIP) {
-			this.statistics.skipped(what);
-			logger.warn(what + "; skipped (cdc.redis.write.failure-policy=skip)");
-			return true;
-		}
-		if (policy == FailurePolicy.DEAD_LETTER) {
-			DeadLetters store = this.deadLetters.get();
-			if (store != null) {
-				try {
-					long id = store.store(new CdcListenerFailure(DEAD_LETTER_ID, transaction.changes(), null, failure, 1));
-					this.statistics.deadLettered(what);
-					logger.warn(what + "; stored as dead letter " + id);
-					return true;
-				}
-				catch (RuntimeException ex) {
-					logger.error("Could not store the dead letter of the Redis sink", ex);
-				}
-			}
-		}
-		this.halted = true;
-		fail(what + " and cdc.redis.write.failure-policy=" + policy.name().toLowerCase().replace('_', '-')
-				+ ". Fix the mapping or the data in Redis and restart: the transaction is delivered again"
-				+ (this.settings.exactlyOnce() && reply.blockError() == null
-						? " (but skipped by the exactly-once fence if the block ran: its other commands were applied)"
-						: ""), failure);
-		return false;
-	}
-
-	/** The failed command, found again by planning the transaction the same way. */
-	private String describe(PendingTransaction transaction, ExecReply reply) {
-		ChangeEvent first = transaction.changes().get(0);
-		StringBuilder text = new StringBuilder("Redis refused a command of transaction ").append(first.xid())
-			.append(" (commit ").append(transaction.commit().commitLsn()).append("): ").append(reply.firstError());
-		int index = reply.failures().isEmpty() ? -1 : reply.failures().get(0).index();
-		if (index >= 0) {
-			RedisCommand command = plannedCommand(transaction, index);
-			if (command != null) {
-				text.append(" in ").append(command);
-			}
-		}
-		return text.toString();
-	}
-
-	private RedisCommand plannedCommand(PendingTransaction transaction, int index) {
-		List<RedisCommand> commands = new ArrayList<>();
-		for (ChangeEvent change : transaction.changes()) {
-			plan(change, commands);
-			if (commands.size() > index) {
-				return commands.get(index);
-			}
-		}
-		return null;
 	}
 
 	private void backOff(RuntimeException ex) throws InterruptedException {

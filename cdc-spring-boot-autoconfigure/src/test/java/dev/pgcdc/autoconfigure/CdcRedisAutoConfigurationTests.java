@@ -208,7 +208,7 @@ class CdcRedisAutoConfigurationTests {
 	void conditionUsingUnknownVariablesFailsStartup() {
 		assertStartupFails(List.of("cdc.redis.mappings.products.insert[0].command=SADD active {id}",
 				"cdc.redis.mappings.products.insert[0].condition=#row['active'] == true"),
-				"an unknown variable #row (only #after, #before, #op, #root and #this exist)");
+				"an unknown variable #row (only #after, #before, #event, #op, #root and #this exist)");
 	}
 
 	@Test

@@ -1,25 +1,24 @@
 package dev.pgcdc.listener.support;
 
 import java.util.Objects;
-import java.util.Set;
 
 import dev.pgcdc.event.ChangeEvent;
 
-import org.springframework.expression.Expression;
 import org.springframework.expression.spel.SpelCompilerMode;
-import org.springframework.expression.spel.support.SimpleEvaluationContext;
 
 /**
  * The SpEL {@link dev.pgcdc.listener.CdcListener#condition() condition} of a listener, parsed once and
  * evaluated for each {@link ChangeEvent}.
  *
- * <p>The event is the root object and is also bound to the variable {@code #event}; the condition must
- * evaluate to {@code true} or {@code false}. Conditions are data expressions over the event, evaluated in
- * a restricted {@link SimpleEvaluationContext}: they read properties and call public instance methods of
- * the event and of the values it returns, and nothing else. Type references ({@code T(...)}), bean
- * references ({@code @bean}), constructor calls ({@code new ...}), assignments ({@code =}, {@code ++},
- * {@code --}), function calls and variables other than {@code #event}, {@code #root} and {@code #this}
- * are rejected when the condition is parsed, and the evaluation context would refuse them anyway.
+ * <p>The event is the root object and is also bound to the variable {@code #event}; {@code #op},
+ * {@code #after} and {@code #before} read it the way Redis mapping conditions do (one dialect, see
+ * {@link ConditionExpression}). The condition must evaluate to {@code true} or {@code false}. Conditions
+ * are data expressions over the event: they call only the read methods an allow list names
+ * ({@link RestrictedExpressions}), never a {@code Class}, a static method, a setter or any other
+ * mutating method. Type references ({@code T(...)}), bean references ({@code @bean}), constructor calls
+ * ({@code new ...}), assignments ({@code =}, {@code ++}, {@code --}), function calls, unknown variables
+ * and methods outside the allow list are rejected at start-up, and the evaluation context refuses them
+ * anyway.
  *
  * <p>Idioms that work (record-style accessors such as {@code operation()} read as properties):
  * <ul>
@@ -49,23 +48,19 @@ import org.springframework.expression.spel.support.SimpleEvaluationContext;
  */
 public final class ListenerCondition {
 
-	private static final String VARIABLE = "event";
-
-	private static final Set<String> VARIABLES = Set.of(VARIABLE);
-
 	private static final String IDIOMS = "conditions read the ChangeEvent only, for example "
 			+ "\"operation.name() == 'UPDATE'\", \"row.get('status') == 'PAID'\", \"changedColumns.contains('status')\" "
 			+ "or \"table.name() == 'orders'\"";
 
 	private static final ListenerCondition ALWAYS = new ListenerCondition(null, "", "");
 
-	private final Expression expression;
+	private final ConditionExpression expression;
 
 	private final String text;
 
 	private final String listenerDescription;
 
-	private ListenerCondition(Expression expression, String text, String listenerDescription) {
+	private ListenerCondition(ConditionExpression expression, String text, String listenerDescription) {
 		this.expression = expression;
 		this.text = text;
 		this.listenerDescription = listenerDescription;
@@ -85,8 +80,8 @@ public final class ListenerCondition {
 	 * @param listenerDescription the listener the condition belongs to, for messages
 	 * @return the condition
 	 * @throws IllegalStateException if the expression does not parse or uses what conditions may not
-	 * (types, beans, constructors, assignments, other variables); the message names the listener and the
-	 * expression
+	 * (types, beans, constructors, assignments, other variables, methods outside the allow list, also when
+	 * evaluated against a sample change); the message names the listener and the expression
 	 */
 	public static ListenerCondition parse(String expression, String listenerDescription) {
 		return parse(expression, listenerDescription, true);
@@ -100,7 +95,7 @@ public final class ListenerCondition {
 		if (expression == null || expression.isBlank()) {
 			return ALWAYS;
 		}
-		Expression parsed = RestrictedExpressions.parse(expression, VARIABLES, checkConstructs,
+		ConditionExpression parsed = ConditionExpression.parse(expression, checkConstructs,
 				(problem, cause) -> new IllegalStateException("@CdcListener " + listenerDescription + " has a condition "
 						+ "that " + problem + ((cause != null) ? "" : "; " + IDIOMS), cause));
 		return new ListenerCondition(parsed, expression, listenerDescription);
@@ -118,16 +113,17 @@ public final class ListenerCondition {
 			return true;
 		}
 		Objects.requireNonNull(event, "event must not be null");
-		SimpleEvaluationContext context = RestrictedExpressions.context(event);
-		context.setVariable(VARIABLE, event);
 		Object value;
 		try {
-			value = this.expression.getValue(context);
+			value = this.expression.evaluate(event);
 		}
 		catch (RuntimeException ex) {
 			// SpEL passes exceptions of the methods it calls through unwrapped (row.get of a missing column)
+			RefusedExpressionException refused = RefusedExpressionException.find(ex);
+			String reason = (refused != null) ? "it uses " + refused.getMessage() + " (nothing was called)"
+					: ex.getMessage();
 			throw new IllegalStateException("@CdcListener " + this.listenerDescription + ": condition \"" + this.text
-					+ "\" failed on " + event.operation() + " " + event.table() + ": " + ex.getMessage(), ex);
+					+ "\" failed on " + event.operation() + " " + event.table() + ": " + reason, ex);
 		}
 		if (value instanceof Boolean result) {
 			return result;
