@@ -29,13 +29,15 @@ import java.util.Objects;
  * name matches the table in any schema
  * @param optInTables tables delivered only to consumers that name them (the outbox table): never snapshotted,
  * skipped by consumers that capture "every table"; a bare name matches the table in any schema
+ * @param origin which changes to stream by their replication origin; {@link OriginFilter#NONE} needs
+ * PostgreSQL 16
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize, List<String> internalTables, List<String> optInTables) {
+		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, OriginFilter origin) {
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
@@ -45,6 +47,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
 		internalTables = (internalTables != null) ? List.copyOf(internalTables) : List.of();
 		optInTables = (optInTables != null) ? List.copyOf(optInTables) : List.of();
+		origin = (origin != null) ? origin : OriginFilter.ANY;
 	}
 
 	/**
@@ -151,6 +154,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private List<String> optInTables = List.of();
 
+		private OriginFilter origin = OriginFilter.ANY;
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -173,6 +178,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.snapshotFetchSize = settings.snapshotFetchSize;
 			this.internalTables = settings.internalTables;
 			this.optInTables = settings.optInTables;
+			this.origin = settings.origin;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -233,12 +239,17 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder origin(OriginFilter origin) {
+			this.origin = origin;
+			return this;
+		}
+
 		public ReplicationSettings build() {
 			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
-					this.optInTables);
+					this.optInTables, this.origin);
 		}
 
 	}
