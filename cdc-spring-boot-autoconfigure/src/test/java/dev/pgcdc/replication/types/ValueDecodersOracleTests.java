@@ -349,6 +349,8 @@ class ValueDecodersOracleTests {
 		add.column("pair[]", "ARRAY[ROW(1, 'a,b')::pair, NULL]", "ARRAY[ROW(NULL, NULL)::pair, ROW(2, '\"{}\"')::pair]");
 		add.column("nested[]", "ARRAY[ROW(ROW(1, 'p'), ARRAY['q'], '(,)', NULL)::nested]");
 		add.column("dpair", "ROW(5, 'domain over a composite')");
+		// a table's row type is a composite too
+		add.column("t0", "ROW(1, 2)::t0", "ROW(NULL, NULL)::t0");
 		add.column("dintrange", "'[1,10)'");
 	}
 

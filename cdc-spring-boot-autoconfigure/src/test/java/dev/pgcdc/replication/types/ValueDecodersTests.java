@@ -24,6 +24,7 @@ import org.postgresql.geometric.PGbox;
 import org.postgresql.util.PGInterval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -254,6 +255,7 @@ class ValueDecodersTests {
 	}
 
 	@Test
+	@SuppressWarnings("unchecked")
 	void structuredTypesDecodeWithoutADatabase() {
 		Map<Integer, PgType> types = Map.of(70002, new PgType(70002, "public", "pair", PgType.COMPOSITE, 0, 0, ',', 0,
 				List.of(new PgType.Attribute("a", BuiltInTypes.INT4), new PgType.Attribute("b", BuiltInTypes.TEXT))));
@@ -270,6 +272,23 @@ class ValueDecodersTests {
 		assertThat(decode(decoders, BuiltInTypes.MONEY, "($2.00)")).isEqualTo(-2.0);
 		assertThat(decode(decoders, BuiltInTypes.BIT, "1")).isEqualTo(true);
 		assertThat(decode(decoders, BuiltInTypes.BIT, "10")).isEqualTo("10");
+		assertThatExceptionOfType(UnsupportedOperationException.class)
+			.isThrownBy(() -> ((Map<String, Object>) decode(decoders, 70002, "(1,x)")).put("a", 2));
+		assertThatExceptionOfType(UnsupportedOperationException.class)
+			.isThrownBy(() -> ((List<Object>) decode(decoders, 4451, "{[1,3)}")).clear());
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void hstoreIsAnUnmodifiableMapInServerOrder() {
+		ValueDecoders decoders = new ValueDecoders(
+				Map.of(70001, new PgType(70001, "public", "hstore", PgType.BASE, 0, 0, ','))::get);
+		Map<String, String> map = (Map<String, String>) decode(decoders, 70001, "\"b\"=>\"1\", \"a\"=>NULL, \"q\\\"\"=>\"\\\\\"");
+		assertThat(map.keySet()).containsExactly("b", "a", "q\"");
+		assertThat(map.get("q\"")).isEqualTo("\\");
+		assertThat(map).containsEntry("a", null);
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> map.put("c", "d"));
+		assertThat(decode(decoders, 70001, "")).isEqualTo(Map.of());
 	}
 
 	@Test
