@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,6 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (an array of composites holding a range) are asked for the same way.
  */
 final class GetObjectOracle {
+
+	// typtype by type name; the oracle test has one database, so a name means one type throughout
+	private static final Map<String, Character> KINDS = new ConcurrentHashMap<>();
 
 	private final Connection connection;
 
@@ -188,8 +192,12 @@ final class GetObjectOracle {
 	}
 
 	private char kind(String typeName) throws SQLException {
-		String kind = query("SELECT typtype FROM pg_type WHERE oid = " + quote(typeName) + "::regtype");
-		return kind.charAt(0);
+		Character kind = KINDS.get(typeName);
+		if (kind == null) {
+			kind = query("SELECT typtype FROM pg_type WHERE oid = " + quote(typeName) + "::regtype").charAt(0);
+			KINDS.put(typeName, kind);
+		}
+		return kind;
 	}
 
 	private String query(String sql) throws SQLException {
