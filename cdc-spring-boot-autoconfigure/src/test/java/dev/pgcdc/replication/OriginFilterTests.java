@@ -40,13 +40,8 @@ class OriginFilterTests extends EngineTestBase {
 
 	@Test
 	void originNoneLeavesOutChangesAppliedUnderAReplicationOriginAndKeepsLocalOnes() throws SQLException {
-		ReplicationSettings settings = EngineTestSupport.settings(database, "origin_none")
-			.withTables(List.of("items"))
-			.toBuilder()
-			.origin(OriginFilter.NONE)
-			.build();
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(settings, consumer);
+		this.engine = engine("origin_none", OriginFilter.NONE, consumer);
 		if (serverVersion < OriginFilter.MIN_SERVER_VERSION_FOR_NONE) {
 			assertThatThrownBy(this.engine::start).isInstanceOf(ReplicationSetupException.class)
 				.hasMessageContaining("cdc.origin=none needs PostgreSQL 16 or later")
@@ -63,13 +58,8 @@ class OriginFilterTests extends EngineTestBase {
 
 	@Test
 	void originAnyDeliversReplicatedAndLocalChanges() throws SQLException {
-		ReplicationSettings settings = EngineTestSupport.settings(database, "origin_any")
-			.withTables(List.of("items"))
-			.toBuilder()
-			.origin(OriginFilter.ANY)
-			.build();
 		CollectingConsumer consumer = new CollectingConsumer(false);
-		this.engine = EngineTestSupport.engine(settings, consumer);
+		this.engine = engine("origin_any", OriginFilter.ANY, consumer);
 		this.engine.start();
 		insertUnderOrigin("origin_any_peer", 11, 12);
 		database.execute("INSERT INTO items VALUES (13, 'local')");
@@ -94,6 +84,14 @@ class OriginFilterTests extends EngineTestBase {
 	void onlyNoneAddsAStreamOption() {
 		assertThat(OriginFilter.ANY.slotOptions()).isEmpty();
 		assertThat(OriginFilter.NONE.slotOptions()).containsExactly(Map.entry("origin", "none"));
+	}
+
+	private static ReplicationEngine engine(String slot, OriginFilter origin, CollectingConsumer consumer) {
+		return EngineTestSupport.engine(EngineTestSupport.settings(database, slot)
+			.toBuilder()
+			.tables(List.of("items"))
+			.origin(origin)
+			.build(), consumer);
 	}
 
 	/** What a subscription's apply worker does: mark the session's changes with a replication origin. */
