@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.outbox.OutboxMode;
+import dev.pgcdc.replication.OriginFilter;
 import dev.pgcdc.replication.SnapshotMode;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -33,6 +34,12 @@ public class CdcProperties {
 	 * How often the client reports its confirmed position to the server.
 	 */
 	private Duration statusInterval = Duration.ofSeconds(10);
+
+	/**
+	 * Which changes to capture by their replication origin: 'any', or 'none' to leave out changes that
+	 * logical replication applied from another database (two-way setups; PostgreSQL 16 or later).
+	 */
+	private OriginFilter origin = OriginFilter.ANY;
 
 	private final Connection connection = new Connection();
 
@@ -73,6 +80,14 @@ public class CdcProperties {
 
 	public void setStatusInterval(Duration statusInterval) {
 		this.statusInterval = statusInterval;
+	}
+
+	public OriginFilter getOrigin() {
+		return this.origin;
+	}
+
+	public void setOrigin(OriginFilter origin) {
+		this.origin = origin;
 	}
 
 	public Connection getConnection() {

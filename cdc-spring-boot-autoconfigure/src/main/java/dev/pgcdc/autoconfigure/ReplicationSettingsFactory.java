@@ -111,6 +111,7 @@ final class ReplicationSettingsFactory {
 			.snapshot(properties.getSnapshot().getMode(), properties.getSnapshot().getFetchSize())
 			.internalTables(List.of(properties.getListener().getDeadLetterTable(), properties.getOutbox().getInboxTable()))
 			.optInTables(List.of(properties.getOutbox().getTable()))
+			.origin(properties.getOrigin())
 			.build();
 	}
 

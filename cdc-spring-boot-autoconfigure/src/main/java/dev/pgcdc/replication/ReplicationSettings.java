@@ -29,6 +29,8 @@ import java.util.Objects;
  * name matches the table in any schema
  * @param optInTables tables delivered only to consumers that name them (the outbox table): never snapshotted,
  * skipped by consumers that capture "every table"; a bare name matches the table in any schema
+ * @param origin which changes to stream by their replication origin; {@link OriginFilter#NONE} needs
+ * PostgreSQL 16
  * @param memoryMaxBytes the most bytes all buffers of changes hold together (see {@link MemoryBudget}); zero
  * or less for the default, a quarter of the heap
  * @param spillDirectory where transactions too large for memory are spilled; {@code null} for the JVM's
@@ -39,8 +41,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, long memoryMaxBytes,
-		java.nio.file.Path spillDirectory) {
+		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, OriginFilter origin,
+		long memoryMaxBytes, java.nio.file.Path spillDirectory) {
 
 	/** The memory budget's default share of the heap. */
 	private static final int DEFAULT_HEAP_DIVISOR = 4;
@@ -56,6 +58,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		snapshotMode = (snapshotMode != null) ? snapshotMode : SnapshotMode.NEVER;
 		internalTables = (internalTables != null) ? List.copyOf(internalTables) : List.of();
 		optInTables = (optInTables != null) ? List.copyOf(optInTables) : List.of();
+		origin = (origin != null) ? origin : OriginFilter.ANY;
 		if (memoryMaxBytes <= 0) {
 			memoryMaxBytes = defaultMemoryMaxBytes();
 		}
@@ -176,6 +179,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private List<String> optInTables = List.of();
 
+		private OriginFilter origin = OriginFilter.ANY;
 		private long memoryMaxBytes;
 
 		private java.nio.file.Path spillDirectory;
@@ -202,6 +206,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.snapshotFetchSize = settings.snapshotFetchSize;
 			this.internalTables = settings.internalTables;
 			this.optInTables = settings.optInTables;
+			this.origin = settings.origin;
 			this.memoryMaxBytes = settings.memoryMaxBytes;
 			this.spillDirectory = settings.spillDirectory;
 		}
@@ -264,6 +269,11 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder origin(OriginFilter origin) {
+			this.origin = origin;
+			return this;
+		}
+
 		public Builder memory(long maxBytes, java.nio.file.Path spillDirectory) {
 			this.memoryMaxBytes = maxBytes;
 			this.spillDirectory = spillDirectory;
@@ -275,7 +285,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
-					this.optInTables, this.memoryMaxBytes, this.spillDirectory);
+					this.optInTables, this.origin, this.memoryMaxBytes, this.spillDirectory);
 		}
 
 	}

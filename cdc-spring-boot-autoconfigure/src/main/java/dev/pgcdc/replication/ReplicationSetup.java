@@ -52,6 +52,7 @@ public final class ReplicationSetup {
 	 */
 	public SlotStatus prepare(Connection connection) throws SQLException {
 		checkServer(connection);
+		checkOriginFilter(this.serverVersion);
 		checkRole(connection);
 		List<TableId> tables = resolveTables(connection);
 		preparePublication(connection, tables);
@@ -92,6 +93,21 @@ public final class ReplicationSetup {
 		if (!"UTF8".equalsIgnoreCase(encoding) && !"SQL_ASCII".equalsIgnoreCase(encoding)) {
 			warn("Database encoding is " + encoding + ": pgcdc decodes text as UTF-8, so non-ASCII text may be "
 					+ "garbled. Use a UTF8 database.");
+		}
+	}
+
+	/**
+	 * Check that the server can filter changes by origin as configured: {@code origin = none} needs
+	 * PostgreSQL 16, whose pgoutput knows the option; older servers would fail the stream start with a
+	 * less helpful "unrecognized option".
+	 * @param serverVersion the server's {@code server_version_num}
+	 */
+	void checkOriginFilter(int serverVersion) {
+		if (this.settings.origin() == OriginFilter.NONE && serverVersion < OriginFilter.MIN_SERVER_VERSION_FOR_NONE) {
+			throw new ReplicationSetupException("cdc.origin=none needs PostgreSQL 16 or later, but the server is "
+					+ "PostgreSQL " + serverVersion / 10000 + " (server_version_num " + serverVersion + "): older "
+					+ "servers cannot leave out changes applied under a replication origin. Upgrade the server to 16 or "
+					+ "later, or set cdc.origin=any (changes applied by replication are then captured too).");
 		}
 	}
 

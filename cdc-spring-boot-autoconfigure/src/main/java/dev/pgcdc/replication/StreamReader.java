@@ -179,6 +179,7 @@ final class StreamReader implements Runnable {
 			.withSlotOption("proto_version", 1)
 			.withSlotOption("publication_names", ReplicationSetup.quote(this.settings.publicationName()))
 			.withSlotOption("messages", true)
+			.withSlotOptions(this.settings.origin().slotOptions())
 			.withStatusInterval((int) Math.max(1, this.settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
 			.withAutomaticFlush(false)
 			.start();

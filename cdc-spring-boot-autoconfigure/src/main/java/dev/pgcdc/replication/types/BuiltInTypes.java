@@ -59,6 +59,24 @@ final class BuiltInTypes {
 
 	static final int JSONB = 3802;
 
+	static final int POINT = 600;
+
+	static final int LSEG = 601;
+
+	static final int PATH = 602;
+
+	static final int BOX = 603;
+
+	static final int POLYGON = 604;
+
+	static final int LINE = 628;
+
+	static final int CIRCLE = 718;
+
+	static final int MONEY = 790;
+
+	static final int BIT = 1560;
+
 	private static final String PG_CATALOG = "pg_catalog";
 
 	private static final Map<Integer, PgType> TYPES = new HashMap<>();
@@ -78,18 +96,18 @@ final class BuiltInTypes {
 		base(29, "cid", 1012);
 		base(JSON, "json", 199);
 		base(XML, "xml", 143);
-		base(600, "point", 1017);
-		base(601, "lseg", 1018);
-		base(602, "path", 1019);
-		add(603, "box", PgType.BASE, 1020, ';');
-		base(604, "polygon", 1027);
-		base(628, "line", 629);
+		base(POINT, "point", 1017);
+		base(LSEG, "lseg", 1018);
+		base(PATH, "path", 1019);
+		add(BOX, "box", PgType.BASE, 1020, ';');
+		base(POLYGON, "polygon", 1027);
+		base(LINE, "line", 629);
 		base(650, "cidr", 651);
 		base(FLOAT4, "float4", 1021);
 		base(FLOAT8, "float8", 1022);
-		base(718, "circle", 719);
+		base(CIRCLE, "circle", 719);
 		base(774, "macaddr8", 775);
-		base(790, "money", 791);
+		base(MONEY, "money", 791);
 		base(829, "macaddr", 1040);
 		base(869, "inet", 1041);
 		base(BPCHAR, "bpchar", 1014);
@@ -100,7 +118,7 @@ final class BuiltInTypes {
 		base(TIMESTAMPTZ, "timestamptz", 1185);
 		base(INTERVAL, "interval", 1187);
 		base(TIMETZ, "timetz", 1270);
-		base(1560, "bit", 1561);
+		base(BIT, "bit", 1561);
 		base(1562, "varbit", 1563);
 		base(NUMERIC, "numeric", 1231);
 		base(2205, "regclass", 2210);
@@ -110,19 +128,19 @@ final class BuiltInTypes {
 		base(3614, "tsvector", 3643);
 		base(3615, "tsquery", 3645);
 		base(JSONB, "jsonb", 3807);
-		add(3904, "int4range", PgType.RANGE, 3905, ',');
-		add(3906, "numrange", PgType.RANGE, 3907, ',');
-		add(3908, "tsrange", PgType.RANGE, 3909, ',');
-		add(3910, "tstzrange", PgType.RANGE, 3911, ',');
-		add(3912, "daterange", PgType.RANGE, 3913, ',');
-		add(3926, "int8range", PgType.RANGE, 3927, ',');
+		range(3904, "int4range", 3905, INT4);
+		range(3906, "numrange", 3907, NUMERIC);
+		range(3908, "tsrange", 3909, TIMESTAMP);
+		range(3910, "tstzrange", 3911, TIMESTAMPTZ);
+		range(3912, "daterange", 3913, DATE);
+		range(3926, "int8range", 3927, INT8);
 		base(4072, "jsonpath", 4073);
-		add(4451, "int4multirange", PgType.MULTIRANGE, 6150, ',');
-		add(4532, "nummultirange", PgType.MULTIRANGE, 6151, ',');
-		add(4533, "tsmultirange", PgType.MULTIRANGE, 6152, ',');
-		add(4534, "tstzmultirange", PgType.MULTIRANGE, 6153, ',');
-		add(4535, "datemultirange", PgType.MULTIRANGE, 6155, ',');
-		add(4536, "int8multirange", PgType.MULTIRANGE, 6157, ',');
+		multirange(4451, "int4multirange", 6150, 3904);
+		multirange(4532, "nummultirange", 6151, 3906);
+		multirange(4533, "tsmultirange", 6152, 3908);
+		multirange(4534, "tstzmultirange", 6153, 3910);
+		multirange(4535, "datemultirange", 6155, 3912);
+		multirange(4536, "int8multirange", 6157, 3926);
 		base(5069, "xid8", 271);
 	}
 
@@ -150,8 +168,20 @@ final class BuiltInTypes {
 		add(oid, name, PgType.BASE, arrayOid, ',');
 	}
 
+	private static void range(int oid, String name, int arrayOid, int subtypeOid) {
+		add(oid, name, PgType.RANGE, arrayOid, ',', subtypeOid);
+	}
+
+	private static void multirange(int oid, String name, int arrayOid, int rangeOid) {
+		add(oid, name, PgType.MULTIRANGE, arrayOid, ',', rangeOid);
+	}
+
 	private static void add(int oid, String name, char kind, int arrayOid, char delimiter) {
-		TYPES.put(oid, new PgType(oid, PG_CATALOG, name, kind, 0, 0, delimiter));
+		add(oid, name, kind, arrayOid, delimiter, 0);
+	}
+
+	private static void add(int oid, String name, char kind, int arrayOid, char delimiter, int subtypeOid) {
+		TYPES.put(oid, new PgType(oid, PG_CATALOG, name, kind, 0, 0, delimiter, subtypeOid, null));
 		TYPES.put(arrayOid, new PgType(arrayOid, PG_CATALOG, "_" + name, PgType.BASE, 0, oid, delimiter));
 	}
 

@@ -1,5 +1,6 @@
 package dev.pgcdc.replication.types;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,7 +17,8 @@ import javax.sql.DataSource;
  * read.
  *
  * <p>Built-in types are answered without a query. Any other OID costs one query, which also brings
- * in the types that one depends on (a domain's base type, an array's element type, recursively), so
+ * in the types that one depends on (a domain's base type, an array's element type, a range's subtype, a
+ * composite's attribute types, recursively), so
  * that resolving a decoder for it needs no further round trip. A failed query throws
  * {@link IllegalStateException} rather than guessing a type.
  *
@@ -24,8 +26,9 @@ import javax.sql.DataSource;
  */
 public final class JdbcTypeLookup implements TypeLookup {
 
-	// Walks from the wanted OID through typbasetype and typelem so domains over domains over arrays of
-	// enums come back in one round trip; the depth bound only guards against a corrupt catalog.
+	// Walks from the wanted OID through everything a decoder needs (a domain's base type, an array's element,
+	// a range's subtype, a multirange's range, a composite's attribute types) so that domains over domains
+	// over arrays of enums come back in one round trip; the depth bound only guards against a corrupt catalog.
 	private static final String QUERY = """
 			WITH RECURSIVE wanted(oid, depth) AS (
 			    SELECT CAST(? AS pg_catalog.oid), 0
@@ -33,12 +36,26 @@ public final class JdbcTypeLookup implements TypeLookup {
 			    SELECT related.oid, wanted.depth + 1
 			    FROM wanted
 			    JOIN pg_catalog.pg_type t ON t.oid = wanted.oid
-			    CROSS JOIN LATERAL (VALUES (t.typbasetype), (t.typelem)) AS related(oid)
+			    CROSS JOIN LATERAL (
+			        SELECT t.typbasetype UNION ALL SELECT t.typelem
+			        UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid
+			        UNION ALL SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = t.oid
+			        UNION ALL SELECT a.atttypid FROM pg_catalog.pg_attribute a
+			                  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+			    ) AS related(oid)
 			    WHERE related.oid <> 0 AND wanted.depth < 16
 			)
 			SELECT t.oid, n.nspname, t.typname, t.typtype, t.typbasetype,
 			       CASE WHEN t.typinput = 'pg_catalog.array_in'::pg_catalog.regproc THEN t.typelem ELSE 0 END,
-			       COALESCE(e.typdelim, t.typdelim)
+			       COALESCE(e.typdelim, t.typdelim),
+			       COALESCE((SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid),
+			                (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = t.oid), 0),
+			       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+			             WHERE a.attrelid = t.typrelid AND t.typtype = 'c' AND a.attnum > 0 AND NOT a.attisdropped
+			             ORDER BY a.attnum),
+			       ARRAY(SELECT a.atttypid::int8 FROM pg_catalog.pg_attribute a
+			             WHERE a.attrelid = t.typrelid AND t.typtype = 'c' AND a.attnum > 0 AND NOT a.attisdropped
+			             ORDER BY a.attnum)
 			FROM pg_catalog.pg_type t
 			JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 			LEFT JOIN pg_catalog.pg_type e
@@ -90,7 +107,8 @@ public final class JdbcTypeLookup implements TypeLookup {
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
 					types.add(new PgType((int) rs.getLong(1), rs.getString(2), rs.getString(3), firstChar(rs.getString(4)),
-							(int) rs.getLong(5), (int) rs.getLong(6), firstChar(rs.getString(7))));
+							(int) rs.getLong(5), (int) rs.getLong(6), firstChar(rs.getString(7)), (int) rs.getLong(8),
+							attributes(rs.getArray(9), rs.getArray(10))));
 				}
 			}
 		}
@@ -99,6 +117,16 @@ public final class JdbcTypeLookup implements TypeLookup {
 					ex);
 		}
 		return types;
+	}
+
+	private static List<PgType.Attribute> attributes(Array names, Array typeOids) throws SQLException {
+		String[] attributeNames = (String[]) names.getArray();
+		Long[] attributeTypes = (Long[]) typeOids.getArray();
+		List<PgType.Attribute> attributes = new ArrayList<>(attributeNames.length);
+		for (int i = 0; i < attributeNames.length; i++) {
+			attributes.add(new PgType.Attribute(attributeNames[i], attributeTypes[i].intValue()));
+		}
+		return attributes;
 	}
 
 	private static char firstChar(String value) {

@@ -1,5 +1,7 @@
 package dev.pgcdc.replication.types;
 
+import java.util.List;
+
 /**
  * A PostgreSQL data type as described by {@code pg_type}, reduced to what value decoding needs.
  *
@@ -17,10 +19,13 @@ package dev.pgcdc.replication.types;
  * @param elementOid for an array, the element type, else 0
  * @param delimiter the character between elements in array text ({@code typdelim}: {@code ;} for
  * {@code box}, {@code ,} for everything else); for an array type, that of its element type
+ * @param subtypeOid for a range, the type of its bounds ({@code rngsubtype}); for a multirange, its range
+ * type; else 0
+ * @param attributes for a composite, its attributes in order (dropped ones left out); else empty
  * @author pgcdc
  */
 public record PgType(int oid, String namespace, String name, char kind, int baseTypeOid, int elementOid,
-		char delimiter) {
+		char delimiter, int subtypeOid, List<Attribute> attributes) {
 
 	/** Kind of a base type. */
 	public static final char BASE = 'b';
@@ -43,6 +48,25 @@ public record PgType(int oid, String namespace, String name, char kind, int base
 	/** Kind of a pseudo-type. */
 	public static final char PSEUDO = 'p';
 
+	public PgType {
+		attributes = (attributes != null) ? List.copyOf(attributes) : List.of();
+	}
+
+	/**
+	 * Create a type that is neither a range, a multirange nor a composite.
+	 * @param oid the type OID
+	 * @param namespace the schema of the type
+	 * @param name the type name
+	 * @param kind {@code typtype}
+	 * @param baseTypeOid for a domain, its base type, else 0
+	 * @param elementOid for an array, its element type, else 0
+	 * @param delimiter the array element delimiter
+	 */
+	public PgType(int oid, String namespace, String name, char kind, int baseTypeOid, int elementOid,
+			char delimiter) {
+		this(oid, namespace, name, kind, baseTypeOid, elementOid, delimiter, 0, List.of());
+	}
+
 	/**
 	 * Return whether this type is a domain; its values are those of {@link #baseTypeOid()}.
 	 * @return whether this is a domain
@@ -57,6 +81,15 @@ public record PgType(int oid, String namespace, String name, char kind, int base
 	 */
 	public boolean isArray() {
 		return this.elementOid != 0;
+	}
+
+	/**
+	 * One attribute (field) of a composite type.
+	 *
+	 * @param name the attribute name
+	 * @param typeOid the attribute's type OID
+	 */
+	public record Attribute(String name, int typeOid) {
 	}
 
 }

@@ -43,6 +43,10 @@ final class ScalarTextDecoders {
 
 	static final ValueDecoder INTERVAL = ScalarTextDecoders::decodeInterval;
 
+	static final ValueDecoder MONEY = ScalarTextDecoders::decodeMoney;
+
+	static final ValueDecoder BIT = ScalarTextDecoders::decodeBit;
+
 	// Longest digit run that always fits a long, for the BigDecimal fast path.
 	private static final int MAX_LONG_DIGITS = 18;
 
@@ -271,6 +275,45 @@ final class ScalarTextDecoders {
 
 	private static boolean isOctal(byte b) {
 		return b >= '0' && b <= '7';
+	}
+
+	/**
+	 * Decode money text ({@code $1,234.56}, {@code -$1.00}) to a {@code Double}, as pgjdbc's
+	 * {@code getObject} does: currency symbol and group separators dropped, a leading minus or parentheses
+	 * for negative. Like pgjdbc this assumes an {@code lc_monetary} whose decimal point is a period; unlike
+	 * pgjdbc (42.7) it also reads amounts of 1,000 and more, whose separators pgjdbc rejects.
+	 */
+	private static Double decodeMoney(byte[] buffer, int offset, int length) {
+		StringBuilder number = new StringBuilder(length);
+		boolean negative = false;
+		for (int i = offset; i < offset + length; i++) {
+			byte b = buffer[i];
+			if ((b >= '0' && b <= '9') || b == '.') {
+				number.append((char) b);
+			}
+			else if (b == '-' || b == '(') {
+				negative = true;
+			}
+		}
+		try {
+			double value = Double.parseDouble(number.toString());
+			return negative ? -value : value;
+		}
+		catch (NumberFormatException ex) {
+			throw invalid("money", buffer, offset, length);
+		}
+	}
+
+	/**
+	 * Decode bit text: one bit becomes a {@code Boolean} and longer strings a {@code String} of {@code 0}s
+	 * and {@code 1}s, as pgjdbc's {@code getObject} gives a {@code Boolean} for a one-bit value and a
+	 * {@code PGobject} holding that string otherwise.
+	 */
+	private static Object decodeBit(byte[] buffer, int offset, int length) {
+		if (length == 1 && (buffer[offset] == '0' || buffer[offset] == '1')) {
+			return buffer[offset] == '1';
+		}
+		return ascii(buffer, offset, length);
 	}
 
 	private static PGInterval decodeInterval(byte[] buffer, int offset, int length) {

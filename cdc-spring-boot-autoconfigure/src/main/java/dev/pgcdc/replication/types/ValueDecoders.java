@@ -1,5 +1,7 @@
 package dev.pgcdc.replication.types;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,7 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * float8 {@code Double}; numeric {@code BigDecimal} ({@code Double} for NaN and ±Infinity); bool
  * {@code Boolean}; uuid {@code UUID}; bytea {@code byte[]}; date {@code LocalDate}; time
  * {@code LocalTime}; timetz {@code OffsetTime}; timestamp {@code LocalDateTime}; timestamptz
- * {@code OffsetDateTime} at offset {@code Z}; interval {@code PGInterval}; arrays an unmodifiable
+ * {@code OffsetDateTime} at offset {@code Z}; interval {@code PGInterval}; money {@code Double}; bit
+ * {@code Boolean} for one bit, else a {@code String} of 0s and 1s (varbit always that {@code String});
+ * point, line, lseg, box, path, polygon, circle pgjdbc's {@code PGpoint} ... {@code PGcircle}; hstore an
+ * unmodifiable {@code Map<String, String>}; ranges a {@link dev.pgcdc.event.PgRange} of the subtype's
+ * values and multiranges an unmodifiable {@code List} of them; composites an unmodifiable {@code Map}
+ * from attribute name to decoded value, in attribute order; arrays an unmodifiable
  * {@code List} of their elements (nested for more dimensions, {@code null} for NULL elements);
  * domains whatever their base type gives; every other type, enums, json and extension types like
  * citext included, the text as a {@code String}. Infinite dates and times come out as pgjdbc's
@@ -53,11 +60,21 @@ public final class ValueDecoders {
 			Map.entry(BuiltInTypes.TIMETZ, TemporalTextDecoders.TIMETZ),
 			Map.entry(BuiltInTypes.NUMERIC, ScalarTextDecoders.NUMERIC),
 			Map.entry(BuiltInTypes.UUID, ScalarTextDecoders.UUID_DECODER),
-			Map.entry(BuiltInTypes.JSONB, ScalarTextDecoders.STRING));
+			Map.entry(BuiltInTypes.JSONB, ScalarTextDecoders.STRING),
+			Map.entry(BuiltInTypes.MONEY, ScalarTextDecoders.MONEY),
+			Map.entry(BuiltInTypes.BIT, ScalarTextDecoders.BIT),
+			Map.entry(BuiltInTypes.POINT, GeometricTextDecoders.POINT),
+			Map.entry(BuiltInTypes.LINE, GeometricTextDecoders.LINE),
+			Map.entry(BuiltInTypes.LSEG, GeometricTextDecoders.LSEG),
+			Map.entry(BuiltInTypes.BOX, GeometricTextDecoders.BOX),
+			Map.entry(BuiltInTypes.PATH, GeometricTextDecoders.PATH),
+			Map.entry(BuiltInTypes.POLYGON, GeometricTextDecoders.POLYGON),
+			Map.entry(BuiltInTypes.CIRCLE, GeometricTextDecoders.CIRCLE));
 
 	// Extension types have no fixed OID, so they are recognised by name. Anything unknown decodes
 	// to a String anyway; listing citext keeps that a decision rather than an accident.
-	private static final Map<String, ValueDecoder> BY_NAME = Map.of("citext", ScalarTextDecoders.STRING);
+	private static final Map<String, ValueDecoder> BY_NAME = Map.of("citext", ScalarTextDecoders.STRING, "hstore",
+			HstoreTextDecoder.INSTANCE);
 
 	private final TypeLookup lookup;
 
@@ -88,6 +105,11 @@ public final class ValueDecoders {
 		return decoder;
 	}
 
+	private PgType find(int oid) {
+		PgType type = BuiltInTypes.find(oid);
+		return (type != null) ? type : this.lookup.find(oid);
+	}
+
 	private ValueDecoder resolve(int requestedOid, int oid, int depth) {
 		ValueDecoder builtIn = BUILT_IN.get(oid);
 		if (builtIn != null) {
@@ -97,10 +119,7 @@ public final class ValueDecoders {
 			throw new IllegalStateException("Type OID " + Integer.toUnsignedString(requestedOid)
 					+ " nests domains or arrays more than " + MAX_DEPTH + " levels deep");
 		}
-		PgType type = BuiltInTypes.find(oid);
-		if (type == null) {
-			type = this.lookup.find(oid);
-		}
+		PgType type = find(oid);
 		if (type == null) {
 			return ScalarTextDecoders.STRING;
 		}
@@ -109,6 +128,24 @@ public final class ValueDecoders {
 		}
 		if (type.isArray()) {
 			return new ArrayTextDecoder(resolve(requestedOid, type.elementOid(), depth + 1), type.delimiter());
+		}
+		if (type.kind() == PgType.RANGE && type.subtypeOid() != 0) {
+			return RangeTextDecoder.range(resolve(requestedOid, type.subtypeOid(), depth + 1));
+		}
+		if (type.kind() == PgType.MULTIRANGE && type.subtypeOid() != 0) {
+			PgType range = find(type.subtypeOid());
+			if (range != null && range.subtypeOid() != 0) {
+				return RangeTextDecoder.multirange(resolve(requestedOid, range.subtypeOid(), depth + 1));
+			}
+		}
+		if (type.kind() == PgType.COMPOSITE) {
+			List<String> names = new ArrayList<>();
+			List<ValueDecoder> fields = new ArrayList<>();
+			for (PgType.Attribute attribute : type.attributes()) {
+				names.add(attribute.name());
+				fields.add(resolve(requestedOid, attribute.typeOid(), depth + 1));
+			}
+			return new CompositeTextDecoder(names, fields);
 		}
 		return BY_NAME.getOrDefault(type.name(), ScalarTextDecoders.STRING);
 	}

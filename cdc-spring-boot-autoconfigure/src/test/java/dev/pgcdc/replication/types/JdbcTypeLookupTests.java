@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.postgresql.geometric.PGbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -118,7 +119,7 @@ class JdbcTypeLookupTests {
 		ValueDecoders decoders = new ValueDecoders(lookup);
 		String text = "{(1,1),(0,0);(2,2),(1,1)}";
 		assertThat(decoders.forType(oid("boxes")).decode(bytes(text), 0, text.length()))
-			.isEqualTo(List.of("(1,1),(0,0)", "(2,2),(1,1)"));
+			.isEqualTo(List.of(new PGbox(1, 1, 0, 0), new PGbox(2, 2, 1, 1)));
 	}
 
 	@Test

@@ -15,13 +15,16 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.pgcdc.event.PgRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.geometric.PGbox;
 import org.postgresql.util.PGInterval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
@@ -232,8 +235,60 @@ class ValueDecodersTests {
 			throw new AssertionError("looked up " + oid);
 		});
 		assertThat(decode(decoders, 1007, "{1,NULL}")).isEqualTo(Arrays.asList(1, null));
-		assertThat(decode(decoders, 1020, "{(1,1),(0,0);(2,2),(1,1)}")).isEqualTo(List.of("(1,1),(0,0)", "(2,2),(1,1)"));
+		assertThat(decode(decoders, 1020, "{(1,1),(0,0);(2,2),(1,1)}"))
+			.isEqualTo(List.of(new PGbox(1, 1, 0, 0), new PGbox(2, 2, 1, 1)));
 		assertThat(decode(decoders, BuiltInTypes.TIMESTAMPTZ, "infinity")).isEqualTo(OffsetDateTime.MAX);
+	}
+
+	@ParameterizedTest(name = "{0} {1}")
+	@CsvSource(delimiter = '|', value = { "3904|[1,5", "3904|1,5)", "3904|[1;5)", "3904|emptyish", "4451|{[1,3)",
+			"4451|{[1,3);[4,5)}", "4451|[1,3)", "790|$", "790|abc", "600|(a,b)", "718|<(0,0)>",
+			"70001|a=>1", "70001|\"a\"=>", "70001|\"a\"=\"b\"", "70002|(1,x", "70002|(1,x,y)", "70002|1,x)" })
+	void malformedTextFailsNamingTheType(int oid, String text) {
+		Map<Integer, PgType> types = Map.of(70001, new PgType(70001, "public", "hstore", PgType.BASE, 0, 0, ','), 70002,
+				new PgType(70002, "public", "pair", PgType.COMPOSITE, 0, 0, ',', 0,
+						List.of(new PgType.Attribute("a", BuiltInTypes.INT4), new PgType.Attribute("b", BuiltInTypes.TEXT))));
+		ValueDecoders decoders = new ValueDecoders(types::get);
+		assertThatIllegalArgumentException().isThrownBy(() -> decode(decoders, oid, text))
+			.withMessageStartingWith("Invalid ")
+			.withMessageContaining(" text: '");
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void structuredTypesDecodeWithoutADatabase() {
+		Map<Integer, PgType> types = Map.of(70002, new PgType(70002, "public", "pair", PgType.COMPOSITE, 0, 0, ',', 0,
+				List.of(new PgType.Attribute("a", BuiltInTypes.INT4), new PgType.Attribute("b", BuiltInTypes.TEXT))));
+		ValueDecoders decoders = new ValueDecoders(types::get);
+		assertThat(decode(decoders, 3904, "[1,5)")).isEqualTo(new PgRange<>(1, 5, true, false, false));
+		assertThat(decode(decoders, 3904, "empty")).isEqualTo(PgRange.emptyRange());
+		assertThat(decode(decoders, 3904, "(,)")).isEqualTo(new PgRange<>(null, null, false, false, false));
+		assertThat(decode(decoders, 4451, "{[1,3), [5,)}"))
+			.isEqualTo(List.of(new PgRange<>(1, 3, true, false, false), new PgRange<>(5, null, true, false, false)));
+		assertThat(decode(decoders, 70002, "(7,\"x \"\"y\"\"\")")).isEqualTo(Map.of("a", 7, "b", "x \"y\""));
+		assertThat(decode(decoders, 70002, "(,)")).isEqualTo(Arrays.stream(new String[] { "a", "b" })
+			.collect(HashMap::new, (map, key) -> map.put(key, null), HashMap::putAll));
+		assertThat(decode(decoders, BuiltInTypes.MONEY, "-$1,234.50")).isEqualTo(-1234.5);
+		assertThat(decode(decoders, BuiltInTypes.MONEY, "($2.00)")).isEqualTo(-2.0);
+		assertThat(decode(decoders, BuiltInTypes.BIT, "1")).isEqualTo(true);
+		assertThat(decode(decoders, BuiltInTypes.BIT, "10")).isEqualTo("10");
+		assertThatExceptionOfType(UnsupportedOperationException.class)
+			.isThrownBy(() -> ((Map<String, Object>) decode(decoders, 70002, "(1,x)")).put("a", 2));
+		assertThatExceptionOfType(UnsupportedOperationException.class)
+			.isThrownBy(() -> ((List<Object>) decode(decoders, 4451, "{[1,3)}")).clear());
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void hstoreIsAnUnmodifiableMapInServerOrder() {
+		ValueDecoders decoders = new ValueDecoders(
+				Map.of(70001, new PgType(70001, "public", "hstore", PgType.BASE, 0, 0, ','))::get);
+		Map<String, String> map = (Map<String, String>) decode(decoders, 70001, "\"b\"=>\"1\", \"a\"=>NULL, \"q\\\"\"=>\"\\\\\"");
+		assertThat(map.keySet()).containsExactly("b", "a", "q\"");
+		assertThat(map.get("q\"")).isEqualTo("\\");
+		assertThat(map).containsEntry("a", null);
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> map.put("c", "d"));
+		assertThat(decode(decoders, 70001, "")).isEqualTo(Map.of());
 	}
 
 	@Test
