@@ -45,6 +45,10 @@ final class PositionAcknowledger {
 
 	/** Confirm what every consumer has handled, and send a status message if one is due or forced. */
 	void acknowledge(PGReplicationStream stream, boolean force) throws SQLException {
+		if (this.frozenReason != null) {
+			// capture stopped: not even a position set before is reported now, the slot stays where it was seen
+			return;
+		}
 		confirm(stream, this.flushTracker.flushable());
 		// pgjdbc sends its periodic status only after the next message arrives, which on a quiet
 		// stream may be long after the position moved; say it now if the interval has passed

@@ -24,6 +24,8 @@ final class StreamingRun {
 
 	private final RunState run;
 
+	private final PositionAcknowledger acknowledger;
+
 	private final ReaderActivity activity;
 
 	private final EventQueue queue;
@@ -52,6 +54,7 @@ final class StreamingRun {
 			long senderTimeoutMillis, Consumer<SnapshotProgress> snapshotStarted) {
 		ReplicationSettings settings = parts.settings();
 		this.run = parts.run();
+		this.acknowledger = parts.acknowledger();
 		this.activity = parts.activity();
 		this.queue = queue;
 		EngineControl control = new EngineControl() {
@@ -135,6 +138,7 @@ final class StreamingRun {
 
 	/** The reader stops capture: a failure retrying cannot fix. */
 	private void failFor(String reason, Throwable ex) {
+		this.acknowledger.freeze(reason);
 		this.run.fail(reason);
 		logger.error("Change data capture stopped: " + reason, ex);
 		this.dispatcher.stop();
@@ -148,6 +152,7 @@ final class StreamingRun {
 	}
 
 	private void consumerFailed(String reason, Throwable cause) {
+		this.acknowledger.freeze(reason);
 		this.run.fail(reason);
 		logger.error("Change data capture stopped: " + reason, cause);
 		this.dispatcher.stop();
@@ -155,6 +160,7 @@ final class StreamingRun {
 	}
 
 	private void dispatchFailed(Exception ex) {
+		this.acknowledger.freeze(String.valueOf(ex.getMessage()));
 		this.run.fail("A consumer failed and the error handler stopped the stream: " + ex.getMessage());
 		logger.error("Change data capture stopped; the failed transaction was not acknowledged and will be "
 				+ "delivered again after a restart", ex);
