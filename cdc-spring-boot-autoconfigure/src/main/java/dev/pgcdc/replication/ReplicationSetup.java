@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import dev.pgcdc.event.TableId;
 import org.apache.commons.logging.Log;
@@ -137,41 +136,34 @@ public final class ReplicationSetup {
 
 	void preparePublication(Connection connection, List<TableId> tables) throws SQLException {
 		String name = this.settings.publicationName();
-		Boolean allTables = null;
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-			statement.setString(1, name);
-			try (ResultSet rs = statement.executeQuery()) {
-				if (rs.next()) {
-					allTables = rs.getBoolean(1);
-				}
-			}
-		}
+		boolean partitioned = PublicationCheck.anyPartitioned(connection, tables);
+		PublicationCheck.Flags flags = PublicationCheck.flags(connection, name);
+		String create = PublicationCheck.createSql(name, tables, partitioned);
 		if (!this.settings.createPublication()) {
-			if (allTables == null) {
+			if (flags == null) {
 				throw new ReplicationSetupException("Publication '" + name + "' does not exist and "
-						+ "cdc.publication.create=false. Ask an administrator to run " + createPublicationSql(name, tables)
+						+ "cdc.publication.create=false. Ask an administrator to run " + create
 						+ ", or set cdc.publication.create=true to let pgcdc create it.");
 			}
+			PublicationCheck.checkUnmanaged(connection, name, tables, flags, partitioned);
 			return;
 		}
-		if (allTables == null) {
-			execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
+		if (flags == null) {
+			execute(connection, create, "create publication '" + name + "'");
 			logger.info("Created publication '" + name + "' for " + describe(tables));
 			return;
 		}
-		if (tables.isEmpty()) {
-			if (!allTables) {
-				execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
-				execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
-				logger.info("Recreated publication '" + name + "' for all tables, as configured");
-			}
+		if (tables.isEmpty() != flags.allTables()) {
+			execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
+			execute(connection, create, "create publication '" + name + "'");
+			logger.info("Recreated publication '" + name + "' for " + describe(tables) + ", as configured");
 			return;
 		}
-		if (allTables) {
-			execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
-			execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
-			logger.info("Recreated publication '" + name + "' for " + describe(tables) + ", as configured");
+		for (String alter : PublicationCheck.alignFlags(name, flags, partitioned)) {
+			execute(connection, alter, "align the options of publication '" + name + "'");
+			logger.info("Publication '" + name + "': " + alter);
+		}
+		if (tables.isEmpty()) {
 			return;
 		}
 		Set<TableId> current = publishedTables(connection, name);
@@ -344,12 +336,8 @@ public final class ReplicationSetup {
 		this.warnings.add(message);
 	}
 
-	private static String createPublicationSql(String name, List<TableId> tables) {
-		return "CREATE PUBLICATION " + quote(name) + (tables.isEmpty() ? " FOR ALL TABLES" : " FOR TABLE " + tableList(tables));
-	}
-
 	private static String tableList(List<TableId> tables) {
-		return tables.stream().map(TableId::toSql).collect(Collectors.joining(", "));
+		return PublicationCheck.tableList(tables);
 	}
 
 	private static String describe(List<TableId> tables) {
