@@ -55,7 +55,22 @@ public final class ReplicationSetup {
 		List<TableId> tables = resolveTables(connection);
 		preparePublication(connection, tables);
 		checkReplicaIdentity(connection, tables);
-		return prepareSlot(connection);
+		SlotStatus slot = prepareSlot(connection);
+		checkSnapshotPrivileges(connection, slot);
+		return slot;
+	}
+
+	/** A snapshot the role may not read would fail in the reconnect loop, again and again: fail start-up. */
+	void checkSnapshotPrivileges(Connection connection, SlotStatus slot) throws SQLException {
+		if (slot != SlotStatus.CREATE_FOR_SNAPSHOT && slot != SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT) {
+			return;
+		}
+		List<String> internal = new ArrayList<>(this.settings.internalTables());
+		internal.add(SnapshotState.TABLE);
+		internal.add(ResnapshotState.TABLE);
+		PrivilegeCheck.checkSnapshotReadable(connection, this.settings.publicationName(),
+				new InternalTables(internal).or(this.settings.optInMatcher()),
+				"cdc.snapshot.mode=" + this.settings.snapshotMode().name().toLowerCase().replace('_', '-'));
 	}
 
 	/**
@@ -95,16 +110,7 @@ public final class ReplicationSetup {
 	}
 
 	void checkRole(Connection connection) throws SQLException {
-		try (Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery(
-						"SELECT current_user, rolreplication, rolsuper FROM pg_roles WHERE rolname = current_user")) {
-			if (rs.next() && !rs.getBoolean(2) && !rs.getBoolean(3)) {
-				String role = rs.getString(1);
-				throw new ReplicationSetupException("Role '" + role + "' may not stream changes: it lacks the REPLICATION "
-						+ "attribute. Run ALTER ROLE " + quote(role) + " WITH REPLICATION (Amazon RDS: GRANT "
-						+ "rds_replication TO " + quote(role) + "), or connect as another role with cdc.connection.username.");
-			}
-		}
+		PrivilegeCheck.checkReplication(connection);
 	}
 
 	List<TableId> resolveTables(Connection connection) throws SQLException {
