@@ -492,13 +492,7 @@ public final class ReplicationEngine {
 			dropLeftoverSlot(slot);
 			snapshotState.running(slot);
 		}
-		var slotBuilder = replication.unwrap(PGConnection.class)
-			.getReplicationAPI()
-			.createReplicationSlot()
-			.logical()
-			.withSlotName(slot)
-			.withOutputPlugin(ReplicationSetup.PLUGIN);
-		ReplicationSlotInfo info = (temporary ? slotBuilder.withTemporaryOption() : slotBuilder).make();
+		ReplicationSlotInfo info = new FailoverSlots(this.settings).createExportingSnapshot(replication, temporary);
 		Lsn consistentPoint = new Lsn(info.getConsistentPoint().asLong());
 		SnapshotProgress progress = new SnapshotProgress();
 		this.snapshotProgress = progress;

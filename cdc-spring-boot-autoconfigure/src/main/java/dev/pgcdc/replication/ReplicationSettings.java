@@ -29,13 +29,15 @@ import java.util.Objects;
  * name matches the table in any schema
  * @param optInTables tables delivered only to consumers that name them (the outbox table): never snapshotted,
  * skipped by consumers that capture "every table"; a bare name matches the table in any schema
+ * @param failoverSlot whether a created permanent slot is a failover slot (PostgreSQL 17 and later; ignored
+ * before)
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
 		boolean temporarySlot, String publicationName, boolean createPublication, List<String> tables,
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
-		int snapshotFetchSize, List<String> internalTables, List<String> optInTables) {
+		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, boolean failoverSlot) {
 
 	public ReplicationSettings {
 		Objects.requireNonNull(connection, "connection must not be null");
@@ -151,6 +153,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 
 		private List<String> optInTables = List.of();
 
+		private boolean failoverSlot = true;
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -173,6 +177,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.snapshotFetchSize = settings.snapshotFetchSize;
 			this.internalTables = settings.internalTables;
 			this.optInTables = settings.optInTables;
+			this.failoverSlot = settings.failoverSlot;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -233,12 +238,17 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder failoverSlot(boolean failoverSlot) {
+			this.failoverSlot = failoverSlot;
+			return this;
+		}
+
 		public ReplicationSettings build() {
 			return new ReplicationSettings(this.connection, this.slotName, this.createSlot, this.temporarySlot,
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
-					this.optInTables);
+					this.optInTables, this.failoverSlot);
 		}
 
 	}

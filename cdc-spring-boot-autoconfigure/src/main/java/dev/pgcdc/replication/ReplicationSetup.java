@@ -223,6 +223,7 @@ public final class ReplicationSetup {
 				if (rs.next()) {
 					SlotStatus existing = existingSlot(connection, rs);
 					if (!redoInterruptedSnapshot(connection)) {
+						alignFailover(connection);
 						return existing;
 					}
 				}
@@ -243,14 +244,9 @@ public final class ReplicationSetup {
 		if (this.settings.temporarySlot()) {
 			return SlotStatus.CREATE_TEMPORARY;
 		}
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT lsn::text FROM pg_create_logical_replication_slot(?, ?, false)")) {
-			statement.setString(1, slot);
-			statement.setString(2, PLUGIN);
-			try (ResultSet rs = statement.executeQuery()) {
-				rs.next();
-				logger.info("Created logical replication slot '" + slot + "' at " + rs.getString(1));
-			}
+		try {
+			logger.info("Created logical replication slot '" + slot + "' at "
+					+ new FailoverSlots(this.settings).createWithSql(connection, this.serverVersion));
 		}
 		catch (SQLException ex) {
 			if ("42710".equals(ex.getSQLState())) {
@@ -260,6 +256,12 @@ public final class ReplicationSetup {
 			throw setupFailure(ex, "create replication slot '" + slot + "'");
 		}
 		return SlotStatus.CREATED;
+	}
+
+	/** An existing slot that should be a failover slot (cdc.slot.failover) is made one. */
+	void alignFailover(Connection connection) throws SQLException {
+		new FailoverSlots(this.settings).alignExisting(connection, new PgConnector(this.settings.connection()),
+				this.serverVersion);
 	}
 
 	/**
