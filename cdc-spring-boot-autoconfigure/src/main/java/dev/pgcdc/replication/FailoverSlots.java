@@ -160,8 +160,9 @@ public final class FailoverSlots {
 					}
 				}
 			}
-			long timeline = Long.parseLong(
-					ReplicationSetup.queryString(connection, "SELECT timeline_id FROM pg_control_checkpoint()"));
+			// the current WAL file names the timeline at once; pg_control only after the next checkpoint
+			long timeline = Long.parseLong(ReplicationSetup.queryString(connection, "SELECT CASE WHEN pg_is_in_recovery() "
+					+ "THEN 1 ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END"));
 			int version = Integer.parseInt(ReplicationSetup.queryString(connection, "SHOW server_version_num"));
 			return missingSlotMessage(slot, timeline, version);
 		}

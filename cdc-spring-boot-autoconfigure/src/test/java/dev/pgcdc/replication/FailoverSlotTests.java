@@ -68,6 +68,15 @@ class FailoverSlotTests extends EngineTestBase {
 	}
 
 	@Test
+	void olderServersIgnoreTheSetting() {
+		FailoverSlots slots = new FailoverSlots(EngineTestSupport.settings(database, "fo_old"));
+		assertThat(slots.enabled(160004)).isFalse();
+		assertThat(slots.enabled(170004)).isTrue();
+		assertThat(new FailoverSlots(EngineTestSupport.settings(database, "fo_old").toBuilder().failoverSlot(false).build())
+			.enabled(170004)).isFalse();
+	}
+
+	@Test
 	void slotMissingAfterAFailoverIsExplainedWithTheRecovery() {
 		String onPromoted = FailoverSlots.missingSlotMessage("orders_cdc", 2, 170004);
 		assertThat(onPromoted).contains("Replication slot 'orders_cdc' does not exist on this server, which was promoted "
