@@ -82,6 +82,27 @@ class ManagedServiceSetupTests extends EngineTestBase {
 	}
 
 	@Test
+	void reSnapshotOfATableTheRoleMayNotReadIsRefusedNamingTheGrant() {
+		database.execute("CREATE ROLE resnap_reader LOGIN REPLICATION", "GRANT SELECT ON orders TO resnap_reader",
+				"GRANT CREATE ON SCHEMA public TO resnap_reader",
+				"CREATE PUBLICATION admin_both FOR TABLE orders, customers");
+		ReplicationSettings settings = ReplicationSettings
+			.builder(new ConnectionSettings(database.jdbcUrl(), "resnap_reader", "unused"), "resnap_reader", "admin_both")
+			.tables(List.of("orders", "customers"))
+			.createPublication(false)
+			.statusInterval(Duration.ofSeconds(1))
+			.build();
+		this.engine = EngineTestSupport.engine(settings, new CollectingConsumer(false));
+		this.engine.start();
+		await().atMost(Duration.ofSeconds(20)).until(() -> this.engine.state() == EngineState.STREAMING);
+		assertThatThrownBy(() -> this.engine.resnapshot(List.of("orders", "customers")))
+			.isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("Role 'resnap_reader' may not read public.customers, which the re-snapshot reads")
+			.hasMessageContaining("GRANT SELECT ON \"public\".\"customers\" TO \"resnap_reader\"");
+		assertThat(this.engine.state()).isEqualTo(EngineState.STREAMING);
+	}
+
+	@Test
 	void unmanagedPublicationWithoutAConfiguredTableFailsNamingTheAlterPublication() {
 		database.execute("CREATE PUBLICATION only_orders FOR TABLE orders");
 		ReplicationSettings settings = EngineTestSupport.settings(database, "only_orders")
