@@ -64,19 +64,9 @@ final class PrivilegeCheck {
 	 */
 	static void checkSnapshotReadable(Connection connection, String publication, Predicate<TableId> skipped, String when)
 			throws SQLException {
-		List<TableId> tables = new ArrayList<>();
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ? ORDER BY 1, 2")) {
-			statement.setString(1, publication);
-			try (ResultSet rs = statement.executeQuery()) {
-				while (rs.next()) {
-					TableId table = new TableId(rs.getString(1), rs.getString(2));
-					if (!skipped.test(table)) {
-						tables.add(table);
-					}
-				}
-			}
-		}
+		List<TableId> tables = ReplicationSetup.publishedTables(connection, publication).stream()
+			.filter(skipped.negate())
+			.toList();
 		String problem = unreadable(connection, tables, when);
 		if (problem != null) {
 			throw new ReplicationSetupException(problem);

@@ -180,7 +180,8 @@ public final class ReplicationSetup {
 		}
 	}
 
-	private Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
+	/** The tables a publication publishes, as pg_publication_tables lists them (partitioned tables via the root). */
+	static Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
 		Set<TableId> tables = new LinkedHashSet<>();
 		try (PreparedStatement statement = connection
 			.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {

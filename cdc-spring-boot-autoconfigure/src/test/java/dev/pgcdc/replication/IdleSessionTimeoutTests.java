@@ -1,7 +1,6 @@
 package dev.pgcdc.replication;
 
 import java.time.Duration;
-import java.util.List;
 
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import org.junit.jupiter.api.Test;
@@ -24,11 +23,7 @@ class IdleSessionTimeoutTests extends EngineTestBase {
 				"ALTER ROLE idle_app SET idle_session_timeout = '2s'",
 				"ALTER ROLE idle_app SET statement_timeout = '1ms'",
 				"CREATE PUBLICATION idle_pub FOR TABLE items");
-		ReplicationSettings settings = ReplicationSettings
-			.builder(new ConnectionSettings(database.jdbcUrl(), "idle_app", "unused"), "idle_timeout", "idle_pub")
-			.tables(List.of("items"))
-			.createPublication(false)
-			.statusInterval(Duration.ofSeconds(1))
+		ReplicationSettings settings = EngineTestSupport.asRole(database, "idle_app", "idle_timeout", "idle_pub", "items")
 			.heartbeatInterval(Duration.ofSeconds(5))
 			.build();
 		CollectingConsumer consumer = new CollectingConsumer(false);

@@ -59,12 +59,9 @@ class ManagedServiceSetupTests extends EngineTestBase {
 	void roleThatMayReplicateButNotReadFailsAnInitialSnapshotNamingTheGrant() {
 		database.execute("CREATE ROLE snap_reader LOGIN REPLICATION", "GRANT CREATE ON SCHEMA public TO snap_reader",
 				"CREATE PUBLICATION admin_orders FOR TABLE orders");
-		ReplicationSettings settings = ReplicationSettings
-			.builder(new ConnectionSettings(database.jdbcUrl(), "snap_reader", "unused"), "snap_reader", "admin_orders")
-			.tables(List.of("orders"))
-			.createPublication(false)
+		ReplicationSettings settings = EngineTestSupport.asRole(database, "snap_reader", "snap_reader", "admin_orders",
+				"orders")
 			.snapshot(SnapshotMode.INITIAL, 1000)
-			.statusInterval(Duration.ofSeconds(1))
 			.build();
 		this.engine = EngineTestSupport.engine(settings, new CollectingConsumer(false));
 		assertThatThrownBy(this.engine::start).isInstanceOf(ReplicationSetupException.class)
@@ -86,11 +83,8 @@ class ManagedServiceSetupTests extends EngineTestBase {
 		database.execute("CREATE ROLE resnap_reader LOGIN REPLICATION", "GRANT SELECT ON orders TO resnap_reader",
 				"GRANT CREATE ON SCHEMA public TO resnap_reader",
 				"CREATE PUBLICATION admin_both FOR TABLE orders, customers");
-		ReplicationSettings settings = ReplicationSettings
-			.builder(new ConnectionSettings(database.jdbcUrl(), "resnap_reader", "unused"), "resnap_reader", "admin_both")
-			.tables(List.of("orders", "customers"))
-			.createPublication(false)
-			.statusInterval(Duration.ofSeconds(1))
+		ReplicationSettings settings = EngineTestSupport
+			.asRole(database, "resnap_reader", "resnap_reader", "admin_both", "orders", "customers")
 			.build();
 		this.engine = EngineTestSupport.engine(settings, new CollectingConsumer(false));
 		this.engine.start();
