@@ -356,6 +356,21 @@ public class CdcProperties {
 		 */
 		private boolean temporary = false;
 
+		/**
+		 * Whether a created slot is a failover slot (PostgreSQL 17 and later; ignored with an INFO
+		 * message before): a standby with sync_replication_slots = on keeps a copy of it, so capture
+		 * continues on the new primary after a failover. An existing slot is made one when it is free.
+		 */
+		private boolean failover = true;
+
+		public boolean isFailover() {
+			return this.failover;
+		}
+
+		public void setFailover(boolean failover) {
+			this.failover = failover;
+		}
+
 		public String getName() {
 			return this.name;
 		}

@@ -101,6 +101,7 @@ final class ReplicationSettingsFactory {
 		return ReplicationSettings.builder(new ConnectionSettings(url, username, password), slot, publication)
 			.createSlot(properties.getSlot().isCreate())
 			.temporarySlot(properties.getSlot().isTemporary())
+			.failoverSlot(properties.getSlot().isFailover())
 			.createPublication(properties.getPublication().isCreate())
 			.tables(tables(properties, captureOutboxTable))
 			.statusInterval(properties.getStatusInterval())

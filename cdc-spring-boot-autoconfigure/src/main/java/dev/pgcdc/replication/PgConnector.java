@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
@@ -63,7 +64,8 @@ public final class PgConnector {
 		Properties properties = baseProperties();
 		properties.putIfAbsent(PGProperty.SOCKET_TIMEOUT.getName(), "60");
 		properties.putIfAbsent(PGProperty.APPLICATION_NAME.getName(), APPLICATION_NAME);
-		return DriverManager.getConnection(this.settings.url(), properties);
+		disableTimeoutsAtStartup(properties);
+		return withoutSessionTimeouts(DriverManager.getConnection(this.settings.url(), properties));
 	}
 
 	/**
@@ -77,7 +79,9 @@ public final class PgConnector {
 		PGProperty.BINARY_TRANSFER.set(properties, false);
 		PGProperty.SOCKET_TIMEOUT.set(properties, 0);
 		properties.setProperty(PGProperty.APPLICATION_NAME.getName(), APPLICATION_NAME + "-snapshot");
-		Connection connection = DriverManager.getConnection(withoutSocketTimeout(this.settings.url()), properties);
+		disableTimeoutsAtStartup(properties);
+		Connection connection = withoutSessionTimeouts(
+				DriverManager.getConnection(withoutSocketTimeout(this.settings.url()), properties));
 		connection.setAutoCommit(false);
 		return connection;
 	}
@@ -92,7 +96,35 @@ public final class PgConnector {
 		PGProperty.SOCKET_TIMEOUT.set(properties, 0);
 		PGProperty.TCP_KEEP_ALIVE.set(properties, true);
 		properties.setProperty(PGProperty.APPLICATION_NAME.getName(), APPLICATION_NAME + "-watch");
-		return DriverManager.getConnection(withoutSocketTimeout(this.settings.url()), properties);
+		disableTimeoutsAtStartup(properties);
+		return withoutSessionTimeouts(DriverManager.getConnection(withoutSocketTimeout(this.settings.url()), properties));
+	}
+
+	/**
+	 * The engine's plain connections wait idle by design (the server watch blocks in a read for ever, the
+	 * heartbeat connection waits between beats, the snapshot reader waits in its transaction while consumers
+	 * catch up): a timeout set for the role or the server would end them and, through the watch, abort a
+	 * healthy stream at that interval. Each turns the timeouts off for itself: those every supported server
+	 * knows in the startup packet (which wins over role settings, so even a tiny statement_timeout cannot
+	 * cancel the first query), {@code idle_session_timeout} with {@code set_config} where it exists
+	 * (PostgreSQL 14 and later), so that an older server still connects and reports its version.
+	 */
+	static Connection withoutSessionTimeouts(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute(
+					"SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'");
+		}
+		catch (SQLException ex) {
+			connection.close();
+			throw ex;
+		}
+		return connection;
+	}
+
+	private static void disableTimeoutsAtStartup(Properties properties) {
+		String options = properties.getProperty(PGProperty.OPTIONS.getName());
+		String ours = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0";
+		properties.setProperty(PGProperty.OPTIONS.getName(), (options == null || options.isBlank()) ? ours : options + " " + ours);
 	}
 
 	/**

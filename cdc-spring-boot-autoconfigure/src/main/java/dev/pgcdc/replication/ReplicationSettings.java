@@ -31,6 +31,8 @@ import java.util.Objects;
  * skipped by consumers that capture "every table"; a bare name matches the table in any schema
  * @param origin which changes to stream by their replication origin; {@link OriginFilter#NONE} needs
  * PostgreSQL 16
+ * @param failoverSlot whether a created permanent slot is a failover slot (PostgreSQL 17 and later; ignored
+ * before)
  * @param memoryMaxBytes the most bytes all buffers of changes hold together (see {@link MemoryBudget}); zero
  * or less for the default, a quarter of the heap
  * @param spillDirectory where transactions too large for memory are spilled; {@code null} for the JVM's
@@ -42,7 +44,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
 		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, OriginFilter origin,
-		long memoryMaxBytes, java.nio.file.Path spillDirectory) {
+		boolean failoverSlot, long memoryMaxBytes, java.nio.file.Path spillDirectory) {
 
 	/** The memory budget's default share of the heap. */
 	private static final int DEFAULT_HEAP_DIVISOR = 4;
@@ -183,6 +185,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		private long memoryMaxBytes;
 
 		private java.nio.file.Path spillDirectory;
+		private boolean failoverSlot = true;
 
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
@@ -209,6 +212,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.origin = settings.origin;
 			this.memoryMaxBytes = settings.memoryMaxBytes;
 			this.spillDirectory = settings.spillDirectory;
+			this.failoverSlot = settings.failoverSlot;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -269,6 +273,11 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder failoverSlot(boolean failoverSlot) {
+			this.failoverSlot = failoverSlot;
+			return this;
+		}
+
 		public Builder origin(OriginFilter origin) {
 			this.origin = origin;
 			return this;
@@ -285,7 +294,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 					this.publicationName, this.createPublication, this.tables, this.statusInterval,
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
-					this.optInTables, this.origin, this.memoryMaxBytes, this.spillDirectory);
+					this.optInTables, this.origin, this.failoverSlot,
+					this.memoryMaxBytes, this.spillDirectory);
 		}
 
 	}

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import dev.pgcdc.event.TableId;
 import org.apache.commons.logging.Log;
@@ -57,7 +56,22 @@ public final class ReplicationSetup {
 		List<TableId> tables = resolveTables(connection);
 		preparePublication(connection, tables);
 		checkReplicaIdentity(connection, tables);
-		return prepareSlot(connection);
+		SlotStatus slot = prepareSlot(connection);
+		checkSnapshotPrivileges(connection, slot);
+		return slot;
+	}
+
+	/** A snapshot the role may not read would fail in the reconnect loop, again and again: fail start-up. */
+	void checkSnapshotPrivileges(Connection connection, SlotStatus slot) throws SQLException {
+		if (slot != SlotStatus.CREATE_FOR_SNAPSHOT && slot != SlotStatus.CREATE_TEMPORARY_FOR_SNAPSHOT) {
+			return;
+		}
+		List<String> internal = new ArrayList<>(this.settings.internalTables());
+		internal.add(SnapshotState.TABLE);
+		internal.add(ResnapshotState.TABLE);
+		PrivilegeCheck.checkSnapshotReadable(connection, this.settings.publicationName(),
+				new InternalTables(internal).or(this.settings.optInMatcher()),
+				"cdc.snapshot.mode=" + this.settings.snapshotMode().name().toLowerCase().replace('_', '-'));
 	}
 
 	/**
@@ -112,16 +126,7 @@ public final class ReplicationSetup {
 	}
 
 	void checkRole(Connection connection) throws SQLException {
-		try (Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery(
-						"SELECT current_user, rolreplication, rolsuper FROM pg_roles WHERE rolname = current_user")) {
-			if (rs.next() && !rs.getBoolean(2) && !rs.getBoolean(3)) {
-				String role = rs.getString(1);
-				throw new ReplicationSetupException("Role '" + role + "' may not stream changes: it lacks the REPLICATION "
-						+ "attribute. Run ALTER ROLE " + quote(role) + " WITH REPLICATION (Amazon RDS: GRANT "
-						+ "rds_replication TO " + quote(role) + "), or connect as another role with cdc.connection.username.");
-			}
-		}
+		PrivilegeCheck.checkReplication(connection);
 	}
 
 	List<TableId> resolveTables(Connection connection) throws SQLException {
@@ -153,41 +158,34 @@ public final class ReplicationSetup {
 
 	void preparePublication(Connection connection, List<TableId> tables) throws SQLException {
 		String name = this.settings.publicationName();
-		Boolean allTables = null;
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-			statement.setString(1, name);
-			try (ResultSet rs = statement.executeQuery()) {
-				if (rs.next()) {
-					allTables = rs.getBoolean(1);
-				}
-			}
-		}
+		boolean partitioned = PublicationCheck.anyPartitioned(connection, tables);
+		PublicationCheck.Flags flags = PublicationCheck.flags(connection, name);
+		String create = PublicationCheck.createSql(name, tables, partitioned);
 		if (!this.settings.createPublication()) {
-			if (allTables == null) {
+			if (flags == null) {
 				throw new ReplicationSetupException("Publication '" + name + "' does not exist and "
-						+ "cdc.publication.create=false. Ask an administrator to run " + createPublicationSql(name, tables)
+						+ "cdc.publication.create=false. Ask an administrator to run " + create
 						+ ", or set cdc.publication.create=true to let pgcdc create it.");
 			}
+			PublicationCheck.checkUnmanaged(connection, name, tables, flags, partitioned);
 			return;
 		}
-		if (allTables == null) {
-			execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
+		if (flags == null) {
+			execute(connection, create, "create publication '" + name + "'");
 			logger.info("Created publication '" + name + "' for " + describe(tables));
 			return;
 		}
-		if (tables.isEmpty()) {
-			if (!allTables) {
-				execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
-				execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
-				logger.info("Recreated publication '" + name + "' for all tables, as configured");
-			}
+		if (tables.isEmpty() != flags.allTables()) {
+			execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
+			execute(connection, create, "create publication '" + name + "'");
+			logger.info("Recreated publication '" + name + "' for " + describe(tables) + ", as configured");
 			return;
 		}
-		if (allTables) {
-			execute(connection, "DROP PUBLICATION " + quote(name), "drop publication '" + name + "'");
-			execute(connection, createPublicationSql(name, tables), "create publication '" + name + "'");
-			logger.info("Recreated publication '" + name + "' for " + describe(tables) + ", as configured");
+		for (String alter : PublicationCheck.alignFlags(name, flags, partitioned)) {
+			execute(connection, alter, "align the options of publication '" + name + "'");
+			logger.info("Publication '" + name + "': " + alter);
+		}
+		if (tables.isEmpty()) {
 			return;
 		}
 		Set<TableId> current = publishedTables(connection, name);
@@ -198,7 +196,8 @@ public final class ReplicationSetup {
 		}
 	}
 
-	private Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
+	/** The tables a publication publishes, as pg_publication_tables lists them (partitioned tables via the root). */
+	static Set<TableId> publishedTables(Connection connection, String publication) throws SQLException {
 		Set<TableId> tables = new LinkedHashSet<>();
 		try (PreparedStatement statement = connection
 			.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")) {
@@ -241,6 +240,7 @@ public final class ReplicationSetup {
 				if (rs.next()) {
 					SlotStatus existing = existingSlot(connection, rs);
 					if (!redoInterruptedSnapshot(connection)) {
+						alignFailover(connection);
 						return existing;
 					}
 				}
@@ -261,14 +261,9 @@ public final class ReplicationSetup {
 		if (this.settings.temporarySlot()) {
 			return SlotStatus.CREATE_TEMPORARY;
 		}
-		try (PreparedStatement statement = connection
-			.prepareStatement("SELECT lsn::text FROM pg_create_logical_replication_slot(?, ?, false)")) {
-			statement.setString(1, slot);
-			statement.setString(2, PLUGIN);
-			try (ResultSet rs = statement.executeQuery()) {
-				rs.next();
-				logger.info("Created logical replication slot '" + slot + "' at " + rs.getString(1));
-			}
+		try {
+			logger.info("Created logical replication slot '" + slot + "' at "
+					+ new FailoverSlots(this.settings).createWithSql(connection, this.serverVersion));
 		}
 		catch (SQLException ex) {
 			if ("42710".equals(ex.getSQLState())) {
@@ -278,6 +273,12 @@ public final class ReplicationSetup {
 			throw setupFailure(ex, "create replication slot '" + slot + "'");
 		}
 		return SlotStatus.CREATED;
+	}
+
+	/** An existing slot that should be a failover slot (cdc.slot.failover) is made one. */
+	void alignFailover(Connection connection) throws SQLException {
+		new FailoverSlots(this.settings).alignExisting(connection, new PgConnector(this.settings.connection()),
+				this.serverVersion);
 	}
 
 	/**
@@ -360,12 +361,8 @@ public final class ReplicationSetup {
 		this.warnings.add(message);
 	}
 
-	private static String createPublicationSql(String name, List<TableId> tables) {
-		return "CREATE PUBLICATION " + quote(name) + (tables.isEmpty() ? " FOR ALL TABLES" : " FOR TABLE " + tableList(tables));
-	}
-
 	private static String tableList(List<TableId> tables) {
-		return tables.stream().map(TableId::toSql).collect(Collectors.joining(", "));
+		return PublicationCheck.tableList(tables);
 	}
 
 	private static String describe(List<TableId> tables) {

@@ -136,6 +136,10 @@ final class ResnapshotCoordinator {
 				checkPublished(connection, table);
 				shapes.put(table, ResnapshotTable.describe(connection, table, decoders()));
 			}
+			String unreadable = PrivilegeCheck.unreadable(connection, tables, "the re-snapshot");
+			if (unreadable != null) {
+				throw new IllegalArgumentException(unreadable);
+			}
 			state.requested(tables);
 			unfinished = state.unfinished();
 		}

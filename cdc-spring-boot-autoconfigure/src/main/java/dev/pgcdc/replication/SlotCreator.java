@@ -3,7 +3,6 @@ package dev.pgcdc.replication;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
 
 /**
@@ -15,10 +14,10 @@ import org.postgresql.replication.ReplicationSlotInfo;
  */
 final class SlotCreator {
 
-	private final String slotName;
+	private final FailoverSlots slots;
 
 	SlotCreator(ReplicationSettings settings) {
-		this.slotName = settings.slotName();
+		this.slots = new FailoverSlots(settings);
 	}
 
 	/**
@@ -28,13 +27,8 @@ final class SlotCreator {
 	 * @return the slot's consistent point and exported snapshot
 	 */
 	ReplicationSlotInfo create(Connection replication, boolean temporary) throws SQLException {
-		var builder = replication.unwrap(PGConnection.class)
-			.getReplicationAPI()
-			.createReplicationSlot()
-			.logical()
-			.withSlotName(this.slotName)
-			.withOutputPlugin(ReplicationSetup.PLUGIN);
-		return (temporary ? builder.withTemporaryOption() : builder).make();
+		// a permanent slot is a failover slot where the server has them (cdc.slot.failover)
+		return this.slots.createExportingSnapshot(replication, temporary);
 	}
 
 }

@@ -212,6 +212,13 @@ final class StreamReader implements Runnable {
 		if (frozen != null) {
 			return stop(frozen, ex);
 		}
+		if ("42704".equals(failure.sqlState())) {
+			// after a primary failover the slot may be missing on the new primary: say so, not just "missing"
+			String failover = FailoverSlots.explainMissingSlot(this.connector, this.settings.slotName());
+			if (failover != null) {
+				return stop(failover, ex);
+			}
+		}
 		if (failure.kind() == FailureClassifier.Kind.PERMANENT
 				|| (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED
 						&& failure.sqlState().equals(unconfirmed))) {

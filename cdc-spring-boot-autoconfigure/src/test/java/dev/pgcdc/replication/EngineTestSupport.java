@@ -21,6 +21,18 @@ final class EngineTestSupport {
 	}
 
 	/**
+	 * Settings for a role of its own that streams an administrator's publication
+	 * ({@code cdc.publication.create=false}); the test server trusts local connections, so no password.
+	 */
+	static ReplicationSettings.Builder asRole(TestDatabase database, String role, String slot, String publication,
+			String... tables) {
+		return ReplicationSettings.builder(new ConnectionSettings(database.jdbcUrl(), role, "unused"), slot, publication)
+			.tables(List.of(tables))
+			.createPublication(false)
+			.statusInterval(Duration.ofSeconds(1));
+	}
+
+	/**
 	 * Start an engine for some tables of a database, on a slot and a publication named {@code slot}.
 	 */
 	static ReplicationEngine start(TestDatabase database, String slot, ChangeConsumer consumer, String... tables) {

@@ -184,6 +184,64 @@ class FaultInjectionCampaignTests {
 		});
 	}
 
+	@Test
+	void primaryFailoverToASynchronizedStandby() throws Exception {
+		try (FailoverPair pair = new FailoverPair(dir.resolve("failover"))) {
+			TestDatabase database = pair.createDatabase("faults_failover");
+			try (Campaign campaign = new Campaign("failover", database, pair.url(database.name()))) {
+				Process consumer = campaign.begin();
+				List<Long> syncMillis = new ArrayList<>();
+				List<Long> behindBytes = new ArrayList<>();
+				for (int failover = 0; failover < 3; failover++) {
+					campaign.awaitProgress(consumer);
+					syncMillis.add(awaitSynchronized(pair, campaign));
+					Lsn primaryConfirmed = Lsn.parse(campaign.database.confirmedFlush(campaign.slot));
+					long synced = pair.synchronizedPosition(database.name(), campaign.slot);
+					behindBytes.add(Math.max(0, primaryConfirmed.value() - synced));
+					pair.failover();
+					campaign.switchTo(pair.primaryDatabase(database.name()));
+					// the slot is on the new primary, and the consumer streams it there
+					await().atMost(Duration.ofSeconds(60)).until(() -> slotActive(campaign));
+					pair.rebuildStandby();
+					campaign.awaitProgress(consumer);
+				}
+				assertThat(consumer.isAlive()).as("the consumer streamed on through every failover").isTrue();
+				campaign.finish("primary failover (kill -QUIT of the primary's postmaster as pg_ctl stop -m immediate, "
+						+ "standby promoted, standby rebuilt), PostgreSQL 17 failover slot", 3, false,
+						"slot synchronization caught up with the primary's confirmed position in (ms): " + syncMillis
+								+ "; synchronized slot behind the primary's at the kill (bytes): " + behindBytes
+								+ "; workload transactions failed by the outages: " + campaign.workload.failed());
+			}
+		}
+	}
+
+	/**
+	 * Wait until the standby's copy of the slot is sync-ready and has reached the primary's confirmed position
+	 * of the moment; return how long that took. Checkpoints move a new slot's catalog horizon along.
+	 */
+	private static long awaitSynchronized(FailoverPair pair, Campaign campaign) throws Exception {
+		long target = Lsn.parse(campaign.database.confirmedFlush(campaign.slot)).value();
+		long start = System.nanoTime();
+		await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+			Long synced = pair.synchronizedPosition(campaign.database.name(), campaign.slot);
+			if (synced == null && (System.nanoTime() - start) % 2_000_000_000L < 100_000_000L) {
+				pair.checkpoint();
+			}
+			return synced != null && synced >= target;
+		});
+		return (System.nanoTime() - start) / 1_000_000;
+	}
+
+	private static boolean slotActive(Campaign campaign) throws Exception {
+		try (Connection connection = campaign.database.connect(); PreparedStatement statement = connection
+			.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+			statement.setString(1, campaign.slot);
+			try (ResultSet rs = statement.executeQuery()) {
+				return rs.next() && rs.getBoolean(1);
+			}
+		}
+	}
+
 	private void campaign(String name, Scenario scenario) throws Exception {
 		try (Campaign campaign = new Campaign(name)) {
 			scenario.run(campaign);
@@ -206,7 +264,9 @@ class FaultInjectionCampaignTests {
 
 		private final String name;
 
-		private final TestDatabase database;
+		private TestDatabase database;
+
+		private final String url;
 
 		private final String slot;
 
@@ -221,12 +281,23 @@ class FaultInjectionCampaignTests {
 		private final List<Long> confirmedAtEnd = new ArrayList<>();
 
 		Campaign(String name) {
+			this(name, server.createDatabase("faults_" + name), null);
+		}
+
+		/** A campaign on a database of another server, reached with the given URL (a multi-host one). */
+		Campaign(String name, TestDatabase database, String url) {
 			this.name = name;
-			this.database = server.createDatabase("faults_" + name);
+			this.database = database;
+			this.url = (url != null) ? url : database.jdbcUrl();
 			this.slot = "faults_" + name;
 			FaultWorkload.createSchema(this.database);
-			this.workload = new FaultWorkload(this.database, FaultInjectionCampaignTests.this.random.nextLong(),
+			this.workload = new FaultWorkload(this.url, FaultInjectionCampaignTests.this.random.nextLong(),
 					TRANSACTIONS_PER_SECOND);
+		}
+
+		/** After a failover: the same database on the new primary. */
+		void switchTo(TestDatabase primary) {
+			this.database = primary;
 		}
 
 		/** Start the first consumer, streaming, then the workload. */
@@ -240,7 +311,7 @@ class FaultInjectionCampaignTests {
 			int run = this.processes.size() + 1;
 			Path ledger = dir.resolve(this.name + "-" + run + ".ledger");
 			Path log = dir.resolve(this.name + "-" + run + ".log");
-			List<String> args = new ArrayList<>(List.of(this.database.jdbcUrl(), this.slot, FaultWorkload.TABLES,
+			List<String> args = new ArrayList<>(List.of(this.url, this.slot, FaultWorkload.TABLES,
 					ledger.toString(), "seed=" + FaultInjectionCampaignTests.this.random.nextLong()));
 			args.addAll(List.of(options));
 			Process process = ConsumerJvm.start(LedgerConsumerProcess.class, log, "256m", args.toArray(String[]::new));

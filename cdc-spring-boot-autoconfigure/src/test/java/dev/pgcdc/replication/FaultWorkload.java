@@ -1,6 +1,7 @@
 package dev.pgcdc.replication;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Random;
@@ -57,7 +58,7 @@ final class FaultWorkload implements Runnable {
 	/** A text of about 12 kB that compresses to about half: stored out of line (TOAST). */
 	private static final String TOASTED = "(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 400))";
 
-	private final TestDatabase database;
+	private final String url;
 
 	private final Random random;
 
@@ -77,7 +78,16 @@ final class FaultWorkload implements Runnable {
 	 * @param transactionsPerSecond the pace
 	 */
 	FaultWorkload(TestDatabase database, long seed, int transactionsPerSecond) {
-		this.database = database;
+		this(database.jdbcUrl(), seed, transactionsPerSecond);
+	}
+
+	/**
+	 * @param url where to write (a multi-host URL follows a failover)
+	 * @param seed the random seed
+	 * @param transactionsPerSecond the pace
+	 */
+	FaultWorkload(String url, long seed, int transactionsPerSecond) {
+		this.url = url;
 		this.random = new Random(seed);
 		this.pauseNanos = TimeUnit.SECONDS.toNanos(1) / transactionsPerSecond;
 	}
@@ -115,7 +125,8 @@ final class FaultWorkload implements Runnable {
 	public void run() {
 		long tx = 0;
 		while (this.running) {
-			try (Connection connection = this.database.connect(); Statement statement = connection.createStatement()) {
+			try (Connection connection = DriverManager.getConnection(this.url, "postgres", "postgres");
+					Statement statement = connection.createStatement()) {
 				connection.setAutoCommit(false);
 				while (this.running) {
 					tx++;
