@@ -66,9 +66,12 @@ class DebeziumStreamValuesTests {
 			options.start();
 			engine.start();
 			try {
-				database.execute(ROW, "DELETE FROM typed WHERE id = 1");
+				// the scale follows ALTER TABLE: PostgreSQL announces the new type modifier before the next row
+				database.execute(ROW, "DELETE FROM typed WHERE id = 1",
+						"ALTER TABLE typed ALTER COLUMN price TYPE numeric(19,2)",
+						"INSERT INTO typed (id, price) VALUES (2, 200000)");
 				await().atMost(Duration.ofSeconds(30))
-					.until(() -> redis.xlen("dbzv.typed") == 2 && redis.xlen("dbzo.typed") == 2);
+					.until(() -> redis.xlen("dbzv.typed") == 3 && redis.xlen("dbzo.typed") == 3);
 
 				List<StreamMessage<String, String>> entries = redis.xrange("dbzv.typed", Range.create("-", "+"));
 				JsonNode insert = JSON.readTree(entries.get(0).getBody().get("value"));
@@ -78,6 +81,8 @@ class DebeziumStreamValuesTests {
 				JsonNode delete = JSON.readTree(entries.get(1).getBody().get("value"));
 				assertThat(delete.get("after").isNull()).isTrue();
 				assertThat(delete.get("before").toString()).isEqualTo("{\"id\":1}");
+				JsonNode altered = JSON.readTree(entries.get(2).getBody().get("value"));
+				assertThat(altered.get("after").get("price").toString()).as("200000 at scale 2").isEqualTo("\"ATEtAA==\"");
 
 				JsonNode other = JSON.readTree(redis.xrange("dbzo.typed", Range.create("-", "+")).get(0).getBody().get("value"));
 				Map<String, String> after = fields(other.get("after"));
