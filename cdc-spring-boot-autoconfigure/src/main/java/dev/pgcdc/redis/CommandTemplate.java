@@ -128,6 +128,11 @@ final class CommandTemplate {
 		commands.put("ZADD", new Arity(3, -1, 0));
 		commands.put("ZINCRBY", new Arity(3, 3, 0));
 		commands.put("ZREM", new Arity(2, -1, 0));
+		// lists: a bounded "last N" read model (LREM + LPUSH + LTRIM replays to the same list)
+		commands.put("LPUSH", new Arity(2, -1, 0));
+		commands.put("RPUSH", new Arity(2, -1, 0));
+		commands.put("LTRIM", new Arity(3, 3, 0));
+		commands.put("LREM", new Arity(3, 3, 0));
 		commands.put("XADD", new Arity(4, -1, 0));
 		commands.put("XDEL", new Arity(2, -1, 0));
 		commands.put("PUBLISH", new Arity(2, 2, 0));
