@@ -90,7 +90,18 @@ public final class ChangeEventJson {
 	 */
 	public String key(ChangeEvent event) {
 		Row row = event.row();
-		List<String> columns = (row != null) ? row.keyColumns() : List.of();
+		return key(event, (row != null) ? row.keyColumns() : List.of());
+	}
+
+	/**
+	 * Render the key from chosen columns, such as the primary key of a table whose replica identity is
+	 * {@code FULL} (where the row's identity is every column and Debezium keys by the primary key).
+	 * @param event the change
+	 * @param columns the key columns
+	 * @return the key JSON
+	 */
+	public String key(ChangeEvent event, List<String> columns) {
+		Row row = event.row();
 		StringBuilder out = new StringBuilder(32);
 		if (row == null) {
 			out.append("{}");

@@ -243,7 +243,7 @@ final class CommandTemplate {
 					throw new IllegalStateException(this.origin + " uses {%pk%} but " + this.table.table() + " has no "
 							+ "primary key or replica identity index; name the columns instead");
 				}
-				return new Meta(meta);
+				return new Meta(meta, this.table.keyColumns());
 			}
 			if (body.startsWith("pairs:")) {
 				throw new IllegalStateException(this.origin + " uses {" + body + "} inside another argument; "
@@ -434,7 +434,8 @@ final class CommandTemplate {
 
 	}
 
-	private record Meta(String kind) implements Part {
+	/** A meta placeholder; {@code {%pk%}} reads the key columns found at start-up, not the row's identity. */
+	private record Meta(String kind, List<String> keyColumns) implements Part {
 
 		@Override
 		public void append(ChangeEvent event, StringBuilder out) {
@@ -443,18 +444,19 @@ final class CommandTemplate {
 				case "table" -> out.append(event.table().name());
 				case "op" -> out.append(operationName(event.operation()));
 				case "lsn" -> out.append(event.lsn());
-				default -> appendKey(event.row(), out);
+				default -> appendKey(event.row(), this.keyColumns, out);
 			}
 		}
 
-		private static void appendKey(Row row, StringBuilder out) {
+		private static void appendKey(Row row, List<String> keyColumns, StringBuilder out) {
+			// under REPLICA IDENTITY FULL the row's identity is every column: the primary key is what is meant
 			boolean first = true;
-			for (String key : row.keyColumns()) {
+			for (String key : keyColumns) {
 				if (!first) {
 					out.append(':');
 				}
 				first = false;
-				out.append(RedisValues.text(row.get(key)));
+				out.append(RedisValues.text(row.contains(key) ? row.get(key) : null));
 			}
 		}
 

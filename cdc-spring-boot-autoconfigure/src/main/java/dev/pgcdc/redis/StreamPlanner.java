@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -75,8 +76,12 @@ final class StreamPlanner implements ChangePlanner {
 
 	private final Map<TableId, byte[]> keys = new ConcurrentHashMap<>();
 
-	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, ChangeEventJson json) {
+	private final Function<TableId, List<String>> primaryKeys;
+
+	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, ChangeEventJson json,
+			Function<TableId, List<String>> primaryKeys) {
 		this.spec = spec;
+		this.primaryKeys = primaryKeys;
 		this.tables = tables;
 		this.json = json;
 		this.debezium = json.isDebezium();
@@ -96,6 +101,23 @@ final class StreamPlanner implements ChangePlanner {
 	 */
 	static StreamPlanner create(StreamSpec spec, Predicate<TableId> optIn, Predicate<TableId> captured,
 			String sourceName, String database) {
+		return create(spec, optIn, captured, sourceName, database, null);
+	}
+
+	/**
+	 * Create the planner, checking the configuration.
+	 * @param spec the configuration
+	 * @param optIn tells the opt-in tables (the outbox) that "every table" leaves out
+	 * @param captured tells whether the publication captures a table
+	 * @param sourceName the name Debezium entries carry in {@code source.name} (the slot)
+	 * @param database the database name for Debezium entries
+	 * @param primaryKeys the primary key of a table for Debezium keys ({@code null} answers: the row's identity),
+	 * or {@code null} to key by the row's identity columns
+	 * @return the planner
+	 * @throws IllegalStateException naming the property and the fix
+	 */
+	static StreamPlanner create(StreamSpec spec, Predicate<TableId> optIn, Predicate<TableId> captured,
+			String sourceName, String database, Function<TableId, List<String>> primaryKeys) {
 		DebeziumValueEncoder values = DebeziumValueEncoder.of(PROPERTIES, spec.decimalHandling(), spec.timePrecision(),
 				spec.binaryHandling());
 		ChangeEventJson json = ChangeEventJson.forFormat(spec.format(), PROPERTIES + ".format", values, sourceName,
@@ -122,7 +144,7 @@ final class StreamPlanner implements ChangePlanner {
 			}
 			tables = listed::contains;
 		}
-		return new StreamPlanner(spec, tables, json);
+		return new StreamPlanner(spec, tables, json, primaryKeys);
 	}
 
 	@Override
@@ -146,7 +168,7 @@ final class StreamPlanner implements ChangePlanner {
 		}
 		args.add(AUTO_ID);
 		if (this.debezium) {
-			String key = this.json.key(event);
+			String key = this.json.key(event, keyColumns(event));
 			String value = this.json.body(event);
 			if (this.extended) {
 				add(args, KEY, key);
@@ -171,6 +193,21 @@ final class StreamPlanner implements ChangePlanner {
 			}
 		}
 		commands.add(new RedisCommand("XADD", args.toArray(new byte[0][]), ORIGIN));
+	}
+
+	/** The row's identity columns, or the primary key where the identity is every column (FULL). */
+	private List<String> keyColumns(ChangeEvent event) {
+		if (event.row() == null) {
+			return List.of();
+		}
+		List<String> identity = event.row().keyColumns();
+		if (this.primaryKeys != null && identity.size() > 1 && identity.size() == event.row().columns().size()) {
+			List<String> primaryKey = this.primaryKeys.apply(event.table());
+			if (primaryKey != null) {
+				return primaryKey;
+			}
+		}
+		return identity;
 	}
 
 	private static void add(List<byte[]> args, byte[] field, String value) {

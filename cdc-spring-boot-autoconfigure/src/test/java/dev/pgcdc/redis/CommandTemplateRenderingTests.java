@@ -215,6 +215,12 @@ class CommandTemplateRenderingTests {
 				null, ORDERS.toString(), ValueConverter.simple());
 		assertThat(render("DEL order:{%pk%}", Operation.INSERT, composite, event(Operation.INSERT, null, row)))
 			.as("key values joined by ':'").containsExactly("DEL", "order:eu:7");
+		// under REPLICA IDENTITY FULL PostgreSQL flags every column as identity; {%pk%} is still the primary key
+		Row full = new ValuesRow(ValuesRow.Layout.of(List.of("id", "status"), List.of("id", "status")),
+				new Object[] { 7L, "PAID" }, null, ORDERS.toString(), ValueConverter.simple());
+		TableColumns fullTable = new TableColumns(ORDERS, List.of("id", "status"), List.of("id"), true);
+		assertThat(render("DEL order:{%pk%}", Operation.DELETE, fullTable, event(Operation.DELETE, full, null)))
+			.containsExactly("DEL", "order:7");
 	}
 
 	@Test

@@ -50,17 +50,18 @@ class DebeziumStreamValuesTests {
 	@Test
 	void debeziumEntriesCarryDebeziumsValueEncodings() throws Exception {
 		TestDatabase database = EmbeddedPostgresSupport.createDatabase("redis_dbz_values");
-		database.execute(TABLE);
+		database.execute(TABLE, "CREATE TABLE audited (id int PRIMARY KEY, note text)",
+				"ALTER TABLE audited REPLICA IDENTITY FULL");
 		int port = EmbeddedRedisSupport.shared().port();
 		LettuceConnectionFactory factory = RedisTestSupport.connectionFactory(port);
 		ReplicationSettings settings = RedisTestSupport.settings(database, "redis_dbz_values");
 		RedisSink defaults = sink(settings, database, factory,
-				new StreamSpec(List.of("typed"), "dbzv.{table}", "debezium", 0, "extended"));
+				new StreamSpec(List.of("typed", "audited"), "dbzv.{table}", "debezium", 0, "extended"));
 		RedisSink options = sink(settings, database, factory, new StreamSpec(List.of("typed"), "dbzo.{table}",
 				"debezium", 0, "extended", "string", "connect", "hex"));
 		try (StatefulRedisConnection<String, String> client = RedisTestSupport.client(port)) {
 			RedisCommands<String, String> redis = client.sync();
-			redis.del("dbzv.typed", "dbzo.typed");
+			redis.del("dbzv.typed", "dbzo.typed", "dbzv.audited");
 			ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(defaults, options));
 			defaults.start();
 			options.start();
@@ -69,9 +70,16 @@ class DebeziumStreamValuesTests {
 				// the scale follows ALTER TABLE: PostgreSQL announces the new type modifier before the next row
 				database.execute(ROW, "DELETE FROM typed WHERE id = 1",
 						"ALTER TABLE typed ALTER COLUMN price TYPE numeric(19,2)",
-						"INSERT INTO typed (id, price) VALUES (2, 200000)");
-				await().atMost(Duration.ofSeconds(30))
-					.until(() -> redis.xlen("dbzv.typed") == 3 && redis.xlen("dbzo.typed") == 3);
+						"INSERT INTO typed (id, price) VALUES (2, 200000)", "INSERT INTO audited VALUES (5, 'x')",
+						"DELETE FROM audited WHERE id = 5");
+				await().atMost(Duration.ofSeconds(30)).until(() -> redis.xlen("dbzv.typed") == 3
+						&& redis.xlen("dbzo.typed") == 3 && redis.xlen("dbzv.audited") == 2);
+
+				// REPLICA IDENTITY FULL marks every column as identity; Debezium keys by the primary key
+				List<StreamMessage<String, String>> audited = redis.xrange("dbzv.audited", Range.create("-", "+"));
+				assertThat(audited).extracting((m) -> m.getBody().get("key")).containsExactly("{\"id\":5}", "{\"id\":5}");
+				assertThat(JSON.readTree(audited.get(1).getBody().get("value")).get("before").toString())
+					.isEqualTo("{\"id\":5,\"note\":\"x\"}");
 
 				List<StreamMessage<String, String>> entries = redis.xrange("dbzv.typed", Range.create("-", "+"));
 				JsonNode insert = JSON.readTree(entries.get(0).getBody().get("value"));
