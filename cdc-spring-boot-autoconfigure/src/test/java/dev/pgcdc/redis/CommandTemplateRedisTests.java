@@ -102,6 +102,39 @@ class CommandTemplateRedisTests {
 		}
 	}
 
+	@Test
+	void theLastOrdersListIsTheSameAfterAReplay() {
+		List<CommandTemplate> templates = java.util.stream.Stream.of("LREM customer:{customer_id}:last 0 {id}",
+				"LPUSH customer:{customer_id}:last {id}", "LTRIM customer:{customer_id}:last 0 9")
+			.map((line) -> CommandTemplate.parse(line, "test", CommandTemplateRenderingTests.TABLE, Operation.INSERT))
+			.toList();
+		try (StatefulRedisConnection<String, String> client = RedisTestSupport.client(EmbeddedRedisSupport.shared().port())) {
+			RedisCommands<String, String> redis = client.sync();
+			redis.del("customer:42:last");
+			for (long id = 1; id <= 12; id++) {
+				dev.pgcdc.event.ChangeEvent event = CommandTemplateRenderingTests.event(Operation.INSERT, null,
+						CommandTemplateRenderingTests.row(CommandTemplateRenderingTests.COLUMNS,
+								new Object[] { id, 42L, "NEW", null, null, null, null, null }, false));
+				// the last transaction is applied twice, as after a crash before its LSN was confirmed
+				for (int times = (id == 12) ? 2 : 1; times > 0; times--) {
+					templates.forEach((template) -> apply(redis, template.render(event)));
+				}
+			}
+			assertThat(redis.lrange("customer:42:last", 0, -1)).containsExactly("12", "11", "10", "9", "8", "7", "6", "5",
+					"4", "3");
+		}
+	}
+
+	private static void apply(RedisCommands<String, String> redis, RedisCommand command) {
+		io.lettuce.core.protocol.CommandArgs<String, String> args = new io.lettuce.core.protocol.CommandArgs<>(
+				io.lettuce.core.codec.StringCodec.UTF8);
+		for (byte[] arg : command.args()) {
+			args.add(arg);
+		}
+		redis.dispatch(io.lettuce.core.protocol.CommandType.valueOf(command.name()),
+				new io.lettuce.core.output.ArrayOutput<>(io.lettuce.core.codec.StringCodec.UTF8), args);
+	}
+
 	private static String tail(String audit) {
 		return (audit != null && audit.length() >= 9) ? audit.substring(audit.length() - 9) : audit;
 	}
