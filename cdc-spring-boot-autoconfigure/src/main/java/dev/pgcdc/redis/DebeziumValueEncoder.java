@@ -255,17 +255,8 @@ public final class DebeziumValueEncoder {
 			out.append(DebeziumTemporalValues.intervalMicros(duration));
 		}
 		else if (value instanceof Collection<?> items) {
-			out.append('[');
-			boolean first = true;
-			for (Object item : items) {
-				if (!first) {
-					out.append(',');
-				}
-				first = false;
-				// the column's modifier applies to every element (numeric(10,2)[], timestamp(3)[])
-				appendValue(out, item, typeOid, typeModifier);
-			}
-			out.append(']');
+			// the column's modifier applies to every element (numeric(10,2)[], timestamp(3)[])
+			RedisValues.appendJsonArray(out, items, (item) -> appendValue(out, item, typeOid, typeModifier));
 		}
 		else if (value instanceof Map<?, ?> map) {
 			// hstore: Debezium's default hstore.handling.mode json writes the map as a JSON document string
