@@ -2,12 +2,10 @@ package dev.pgcdc.redis;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,8 +30,6 @@ final class CommandTemplate {
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
-	/** The commands a mapping may use and how many arguments each takes. */
-	private static final Map<String, Arity> COMMANDS = commands();
 
 	private static final List<String> META = List.of("schema", "table", "pk", "op", "lsn");
 
@@ -68,10 +64,10 @@ final class CommandTemplate {
 			throw new IllegalStateException(origin + " is empty; write a command such as \"HSET product:{id} {pairs:*}\"");
 		}
 		String name = tokens.get(0).toUpperCase(Locale.ROOT);
-		Arity arity = COMMANDS.get(name);
+		TemplateCommands.Arity arity = TemplateCommands.arity(name);
 		if (arity == null) {
 			throw new IllegalStateException(origin + " uses the command " + tokens.get(0) + ", which mappings do not "
-					+ "support; use one of " + String.join(", ", COMMANDS.keySet()));
+					+ "support; use one of " + String.join(", ", TemplateCommands.names()));
 		}
 		Parser parser = new Parser(origin, table, operation);
 		List<Argument> arguments = new ArrayList<>();
@@ -107,38 +103,6 @@ final class CommandTemplate {
 		return operation.name().toLowerCase(Locale.ROOT);
 	}
 
-	private static Map<String, Arity> commands() {
-		// sorted: the error message for an unsupported command lists them in this order
-		Map<String, Arity> commands = new TreeMap<>();
-		commands.put("SET", new Arity(2, -1, 0));
-		commands.put("SETEX", new Arity(3, 3, 0));
-		commands.put("MSET", new Arity(2, -1, 2));
-		commands.put("INCR", new Arity(1, 1, 0));
-		commands.put("DECR", new Arity(1, 1, 0));
-		commands.put("INCRBY", new Arity(2, 2, 0));
-		commands.put("DECRBY", new Arity(2, 2, 0));
-		commands.put("APPEND", new Arity(2, 2, 0));
-		commands.put("DEL", new Arity(1, -1, 0));
-		commands.put("EXPIRE", new Arity(2, 3, 0));
-		commands.put("HSET", new Arity(3, -1, 1));
-		commands.put("HINCRBY", new Arity(3, 3, 0));
-		commands.put("HDEL", new Arity(2, -1, 0));
-		commands.put("SADD", new Arity(2, -1, 0));
-		commands.put("SREM", new Arity(2, -1, 0));
-		commands.put("ZADD", new Arity(3, -1, 0));
-		commands.put("ZINCRBY", new Arity(3, 3, 0));
-		commands.put("ZREM", new Arity(2, -1, 0));
-		// lists: a bounded "last N" read model (LREM + LPUSH + LTRIM replays to the same list)
-		commands.put("LPUSH", new Arity(2, -1, 0));
-		commands.put("RPUSH", new Arity(2, -1, 0));
-		commands.put("LTRIM", new Arity(3, 3, 0));
-		commands.put("LREM", new Arity(3, 3, 0));
-		commands.put("XADD", new Arity(4, -1, 0));
-		commands.put("XDEL", new Arity(2, -1, 0));
-		commands.put("PUBLISH", new Arity(2, 2, 0));
-		return Collections.unmodifiableMap(commands);
-	}
-
 	private static List<String> tokenize(String line, String origin) {
 		List<String> tokens = new ArrayList<>();
 		StringBuilder token = null;
@@ -171,30 +135,6 @@ final class CommandTemplate {
 			tokens.add(token.toString());
 		}
 		return tokens;
-	}
-
-	/**
-	 * How many arguments a command takes.
-	 * @param min the fewest
-	 * @param max the most, -1 for no limit
-	 * @param parity 0 for any count, 1 for odd, 2 for even
-	 */
-	private record Arity(int min, int max, int parity) {
-
-		void check(String name, int count, String origin) {
-			boolean ok = count >= this.min && (this.max < 0 || count <= this.max)
-					&& (this.parity == 0 || (this.parity == 1) == (count % 2 == 1));
-			if (!ok) {
-				String expected = (this.max == this.min) ? Integer.toString(this.min)
-						: (this.max < 0) ? "at least " + this.min : this.min + " to " + this.max;
-				if (this.parity != 0) {
-					expected += (this.parity == 1) ? " (an odd number)" : " (an even number)";
-				}
-				throw new IllegalStateException(origin + ": " + name + " takes " + expected + " arguments but the "
-						+ "template gives " + count);
-			}
-		}
-
 	}
 
 	/** Parses the arguments of one template, checking every placeholder against the table. */

@@ -21,7 +21,9 @@ import dev.pgcdc.event.TableId;
  * {@code commit_lsn}, {@code commit_time}, {@code xid} and, where the change has them, {@code before} and
  * {@code after} as JSON objects. {@code debezium} writes what Debezium Server's Redis sink writes with the
  * JSON converter and schemas off: with {@code compact} one field whose name is the key JSON and whose
- * value is the change event envelope; with {@code extended} the fields {@code key} and {@code value}.
+ * value is the change event envelope; with {@code extended} the fields {@code key} and {@code value}. Its
+ * values are encoded as Debezium encodes them ({@link DebeziumValueEncoder}) and its key holds the primary
+ * key columns; {@link ChangeEventJson} renders both, for other sinks too.
  *
  * @author pgcdc
  */

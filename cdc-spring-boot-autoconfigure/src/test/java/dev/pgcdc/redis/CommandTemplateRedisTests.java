@@ -68,8 +68,9 @@ class CommandTemplateRedisTests {
 				await().atMost(Duration.ofSeconds(30)).until(() -> "delete:3;".equals(tail(redis.get("audit"))));
 
 				assertThat(redis.get("audit")).isEqualTo("insert:1;insert:2;insert:3;insert:4;insert:5;insert:6;update:2;delete:3;");
-				assertThat(redis.hgetall("order:2")).containsExactlyInAnyOrderEntriesOf(
-						Map.of("customer_id", "2", "status", "PAID", "total", "20.50"));
+				assertThat(redis.hgetall("order:2")).as("HDEL removed the draft flag")
+					.containsExactlyInAnyOrderEntriesOf(Map.of("customer_id", "2", "status", "PAID", "total", "20.50"));
+				assertThat(redis.hget("order:1", "draft")).isEqualTo("1");
 				assertThat(redis.exists("order:3", "order:3:status", "order:3:json", "order:3:history")).isZero();
 				assertThat(redis.get("order:1:status")).isEqualTo("NEW");
 				assertThat(redis.ttl("order:1:status")).isBetween(1L, 3600L);
@@ -77,6 +78,8 @@ class CommandTemplateRedisTests {
 				assertThat(redis.ttl("order:1:json")).isBetween(1L, 3600L);
 				assertThat(redis.mget("last:order", "last:customer")).extracting((kv) -> kv.getValue()).containsExactly("6", "2");
 				assertThat(redis.get("orders:count")).isEqualTo("6");
+				assertThat(redis.get("orders:open")).isEqualTo("5");
+				assertThat(redis.get("orders:id-sum")).as("1 + ... + 6 - 3").isEqualTo("18");
 				assertThat(redis.hget("customer:1", "orders")).as("5 inserted, 1 deleted").isEqualTo("4");
 				assertThat(redis.zrangeWithScores("orders:by-total", 0, -1)).extracting((s) -> s.getValue() + "=" + s.getScore())
 					.containsExactly("4=1.0", "5=2.0", "6=7.0", "1=10.0", "2=20.5");
@@ -89,6 +92,8 @@ class CommandTemplateRedisTests {
 				List<StreamMessage<String, String>> stream = redis.xrange("orders:stream", Range.create("-", "+"));
 				assertThat(stream).extracting((m) -> m.getBody().get("op") + ":" + m.getBody().get("id"))
 					.containsExactly("insert:1", "insert:2", "insert:3", "insert:4", "insert:5", "insert:6", "delete:3");
+				assertThat(redis.xrange("orders:by-id", Range.create("-", "+"))).as("explicit ids, 3-1 deleted")
+					.extracting(StreamMessage::getId).containsExactly("1-1", "2-1", "4-1", "5-1", "6-1");
 				await().atMost(Duration.ofSeconds(10)).until(() -> published.size() == 8);
 				assertThat(published).contains("orders:insert {\"id\":1,\"status\":\"NEW\"}",
 						"orders:update {\"id\":2,\"status\":\"PAID\"}", "orders:delete {\"id\":3,\"status\":\"NEW\"}");
@@ -143,20 +148,22 @@ class CommandTemplateRedisTests {
 		Map<Operation, List<CommandSpec>> commands = new EnumMap<>(Operation.class);
 		commands.put(Operation.INSERT, specs("HSET order:{id} {pairs:customer_id,status,total}",
 				"SETEX order:{id}:status 3600 {status}", "SET order:{id}:json {json:id,status}", "EXPIRE order:{id}:json 3600",
-				"MSET last:order {id} last:customer {customer_id}", "INCR orders:count",
+				"MSET last:order {id} last:customer {customer_id}", "INCR orders:count", "INCR orders:open",
+				"INCRBY orders:id-sum {id}", "HSET order:{id} draft 1", "XADD orders:by-id {id}-1 status {status}",
 				"HINCRBY customer:{customer_id} orders 1", "ZADD orders:by-total {total} {id}",
 				"ZINCRBY customers:by-spend {total} {customer_id}", "SADD status:{status} {id}",
 				"XADD orders:stream * id {id} op {%op%}", "PUBLISH orders:{%op%} {json:id,status}",
 				"LREM customer:{customer_id}:last 0 {id}", "LPUSH customer:{customer_id}:last {id}",
 				"LTRIM customer:{customer_id}:last 0 2", "RPUSH order:{id}:history {status}", "APPEND audit '{%op%}:{%pk%};'"));
-		commands.put(Operation.UPDATE, specs("HSET order:{id} {pairs:customer_id,status,total}",
+		commands.put(Operation.UPDATE, specs("HSET order:{id} {pairs:customer_id,status,total}", "HDEL order:{id} draft",
 				"SREM status:{old:status} {id}", "SADD status:{status} {id}", "ZADD orders:by-total {total} {id}",
 				"RPUSH order:{id}:history {status}", "LREM customer:{old:customer_id}:last 0 {id}",
 				"LPUSH customer:{customer_id}:last {id}", "LTRIM customer:{customer_id}:last 0 2",
 				"PUBLISH orders:{%op%} {json:id,status}", "APPEND audit '{%op%}:{%pk%};'"));
 		commands.put(Operation.DELETE, specs("DEL order:{id} order:{id}:status order:{id}:json order:{id}:history",
 				"ZREM orders:by-total {id}", "SREM status:{status} {id}", "LREM customer:{customer_id}:last 0 {id}",
-				"HINCRBY customer:{customer_id} orders -1", "XADD orders:stream * id {id} op {%op%}",
+				"HINCRBY customer:{customer_id} orders -1", "DECR orders:open", "DECRBY orders:id-sum {id}", "XDEL orders:by-id {id}-1",
+				"XADD orders:stream * id {id} op {%op%}",
 				"PUBLISH orders:{%op%} {json:id,status}", "APPEND audit '{%op%}:{%pk%};'"));
 		return commands;
 	}
