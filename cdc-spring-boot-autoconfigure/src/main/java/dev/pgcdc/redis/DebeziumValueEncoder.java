@@ -90,6 +90,10 @@ public final class DebeziumValueEncoder {
 
 	static final int MONEY = 790;
 
+	static final int BIT = 1560;
+
+	static final int VARBIT = 1562;
+
 	/** Debezium's {@code money.fraction.digits} default. */
 	private static final int MONEY_SCALE = 2;
 
@@ -219,6 +223,9 @@ public final class DebeziumValueEncoder {
 			if (typeOid == MONEY) {
 				appendMoney(out, text);
 			}
+			else if (typeOid == BIT || typeOid == VARBIT) {
+				appendBits(out, text, typeModifier);
+			}
 			else {
 				RedisValues.appendJsonString(out, text);
 			}
@@ -345,6 +352,26 @@ public final class DebeziumValueEncoder {
 			case STRING -> RedisValues.appendJsonString(out, amount.toPlainString());
 			case PRECISE -> appendBase64(out, amount.unscaledValue().toByteArray());
 		}
+	}
+
+	/**
+	 * {@code bit(1)} and {@code varbit(1)} as a boolean, longer bit strings as Debezium's {@code Bits}: the bits
+	 * little-endian (the last character is bit 0), as few bytes as the highest set bit needs, base64 like all
+	 * bytes (whatever the binary handling, which is for {@code bytea}).
+	 */
+	private static void appendBits(StringBuilder out, String bits, int typeModifier) {
+		int length = (typeModifier < 0) ? Integer.MAX_VALUE : typeModifier;
+		if (length <= 1) {
+			out.append(bits.indexOf('1') >= 0);
+			return;
+		}
+		java.util.BitSet set = new java.util.BitSet(bits.length());
+		for (int i = 0; i < bits.length(); i++) {
+			if (bits.charAt(bits.length() - 1 - i) == '1') {
+				set.set(i);
+			}
+		}
+		appendBase64(out, set.toByteArray());
 	}
 
 	private void appendBinary(StringBuilder out, byte[] bytes) {

@@ -35,7 +35,7 @@ class DebeziumStreamValuesTests {
 			+ "amount numeric, salary money, born date, alarm time(3), alarm_us time, hired timestamp(3), "
 			+ "at timestamp, at_tz timestamptz, at_tz3 timestamptz(3), wake timetz, span interval, content bytea, "
 			+ "ref uuid, payload jsonb, doc json, prices numeric(19,4)[], days date[], tags text[], refs uuid[], "
-			+ "flag boolean, big bigint, ratio float8, status text)";
+			+ "flag boolean, big bigint, ratio float8, status text, bits bit(3), bit1 bit, vbits varbit)";
 
 	private static final String ROW = "INSERT INTO typed VALUES (1, 200000, 10.50, 1234.56, '2017-09-15', "
 			+ "'04:05:11.789', '04:05:11.789', '2019-07-09 00:00:00', '2018-06-20 15:13:16.945104', "
@@ -43,7 +43,7 @@ class DebeziumStreamValuesTests {
 			+ "'1 year 2 mons 3 days 04:05:06.78', '\\x6267f2', '406c07f3-26f0-4eea-a50c-109940064b8f', "
 			+ "'{\"id\": 1, \"customerId\": 123, \"orderDate\": \"2019-01-31T12:13:01\"}', '{\"a\": [1, 2]}', "
 			+ "'{200000,10}', '{2017-09-15,NULL}', '{a,\"b c\"}', '{406c07f3-26f0-4eea-a50c-109940064b8f}', "
-			+ "true, 9007199254740993, 1.5, 'NEW')";
+			+ "true, 9007199254740993, 1.5, 'NEW', B'101', B'1', B'1000000001')";
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -139,6 +139,9 @@ class DebeziumStreamValuesTests {
 		expected.put("big", "9007199254740993");
 		expected.put("ratio", "1.5");
 		expected.put("status", "\"NEW\"");
+		expected.put("bits", "\"BQ==\"");
+		expected.put("bit1", "true");
+		expected.put("vbits", "\"AQI=\"");
 		return expected;
 	}
 

@@ -108,6 +108,16 @@ class DebeziumValueEncoderTests {
 	}
 
 	@Test
+	void bitStringsAreBooleansOrLittleEndianBits() {
+		assertThat(encode("1", DebeziumValueEncoder.BIT, 1)).as("bit(1)").isEqualTo("true");
+		assertThat(encode("0", DebeziumValueEncoder.VARBIT, 1)).as("varbit(1)").isEqualTo("false");
+		assertThat(encode("101", DebeziumValueEncoder.BIT, 3)).as("bits 0 and 2").isEqualTo("\"BQ==\"");
+		assertThat(encode("1000000001", DebeziumValueEncoder.VARBIT, -1)).as("bits 0 and 9, two bytes")
+			.isEqualTo("\"AQI=\"");
+		assertThat(encode("000", DebeziumValueEncoder.BIT, 3)).as("no bit set, no byte").isEqualTo("\"\"");
+	}
+
+	@Test
 	void datesAreDaysSinceTheEpoch() {
 		// documented: the isostring example 2017-09-15Z, as days
 		assertThat(encode(LocalDate.of(2017, 9, 15), DATE, -1)).isEqualTo("17424");
