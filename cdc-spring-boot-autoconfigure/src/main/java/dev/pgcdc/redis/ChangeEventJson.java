@@ -2,10 +2,12 @@ package dev.pgcdc.redis;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Row;
+import dev.pgcdc.event.TableId;
 
 /**
  * Renders a {@link ChangeEvent} as the JSON key and body a broker message carries, in the {@code native} or
@@ -30,10 +32,14 @@ public final class ChangeEventJson {
 
 	private final String database;
 
-	private ChangeEventJson(DebeziumValueEncoder debezium, String sourceName, String database) {
+	private final Function<TableId, List<String>> primaryKeys;
+
+	private ChangeEventJson(DebeziumValueEncoder debezium, String sourceName, String database,
+			Function<TableId, List<String>> primaryKeys) {
 		this.debezium = debezium;
 		this.sourceName = sourceName;
 		this.database = database;
+		this.primaryKeys = primaryKeys;
 	}
 
 	/**
@@ -41,7 +47,7 @@ public final class ChangeEventJson {
 	 * @return the renderer
 	 */
 	public static ChangeEventJson nativeFormat() {
-		return new ChangeEventJson(null, null, null);
+		return new ChangeEventJson(null, null, null, null);
 	}
 
 	/**
@@ -52,7 +58,7 @@ public final class ChangeEventJson {
 	 * @return the renderer
 	 */
 	public static ChangeEventJson debezium(DebeziumValueEncoder values, String sourceName, String database) {
-		return new ChangeEventJson(values, sourceName, database);
+		return new ChangeEventJson(values, sourceName, database, null);
 	}
 
 	/**
@@ -76,6 +82,17 @@ public final class ChangeEventJson {
 	}
 
 	/**
+	 * Return a renderer that keys changes of tables whose replica identity is every column
+	 * ({@code REPLICA IDENTITY FULL}) by their primary key, as Debezium does.
+	 * @param primaryKeys the primary key columns of a table (e.g. {@link PrimaryKeys}); a {@code null} answer
+	 * keeps the row's identity columns
+	 * @return the renderer
+	 */
+	public ChangeEventJson withPrimaryKeys(Function<TableId, List<String>> primaryKeys) {
+		return new ChangeEventJson(this.debezium, this.sourceName, this.database, primaryKeys);
+	}
+
+	/**
 	 * Return whether this renders the {@code debezium} format.
 	 * @return {@code true} for debezium, {@code false} for native
 	 */
@@ -84,13 +101,24 @@ public final class ChangeEventJson {
 	}
 
 	/**
-	 * Render the key: a JSON object of the key columns of the row ({@code {}} for a table without a key).
+	 * Render the key: a JSON object of the key columns of the row ({@code {}} for a table without a key); the
+	 * primary key where the row's identity is every column and {@link #withPrimaryKeys primary keys} are known.
 	 * @param event the change
 	 * @return the key JSON
 	 */
 	public String key(ChangeEvent event) {
 		Row row = event.row();
-		return key(event, (row != null) ? row.keyColumns() : List.of());
+		if (row == null) {
+			return "{}";
+		}
+		List<String> identity = row.keyColumns();
+		if (this.primaryKeys != null && identity.size() > 1 && identity.size() == row.columns().size()) {
+			List<String> primaryKey = this.primaryKeys.apply(event.table());
+			if (primaryKey != null) {
+				return key(event, primaryKey);
+			}
+		}
+		return key(event, identity);
 	}
 
 	/**

@@ -15,11 +15,11 @@ import dev.pgcdc.event.TableId;
 /**
  * The primary key columns of captured tables, read from the catalog once per table, for Debezium keys: under
  * {@code REPLICA IDENTITY FULL} PostgreSQL marks every column as identity, where Debezium keys a change by the
- * primary key alone.
+ * primary key alone. For {@link ChangeEventJson#withPrimaryKeys}; thread-safe.
  *
  * @author pgcdc
  */
-final class PrimaryKeys implements Function<TableId, List<String>> {
+public final class PrimaryKeys implements Function<TableId, List<String>> {
 
 	private static final Log logger = LogFactory.getLog(PrimaryKeys.class);
 
@@ -27,7 +27,11 @@ final class PrimaryKeys implements Function<TableId, List<String>> {
 
 	private final Map<TableId, List<String>> keys = new ConcurrentHashMap<>();
 
-	PrimaryKeys(DataSource dataSource) {
+	/**
+	 * Create a lookup over the captured database.
+	 * @param dataSource the captured database
+	 */
+	public PrimaryKeys(DataSource dataSource) {
 		this.dataSource = dataSource;
 	}
 

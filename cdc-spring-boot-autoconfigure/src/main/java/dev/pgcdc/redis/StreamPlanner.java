@@ -78,12 +78,8 @@ final class StreamPlanner implements ChangePlanner {
 
 	private final Map<TableId, byte[]> keys = new ConcurrentHashMap<>();
 
-	private final Function<TableId, List<String>> primaryKeys;
-
-	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, ChangeEventJson json,
-			Function<TableId, List<String>> primaryKeys) {
+	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, ChangeEventJson json) {
 		this.spec = spec;
-		this.primaryKeys = primaryKeys;
 		this.tables = tables;
 		this.json = json;
 		this.debezium = json.isDebezium();
@@ -146,7 +142,7 @@ final class StreamPlanner implements ChangePlanner {
 			}
 			tables = listed::contains;
 		}
-		return new StreamPlanner(spec, tables, json, primaryKeys);
+		return new StreamPlanner(spec, tables, json.withPrimaryKeys(primaryKeys));
 	}
 
 	@Override
@@ -170,7 +166,7 @@ final class StreamPlanner implements ChangePlanner {
 		}
 		args.add(AUTO_ID);
 		if (this.debezium) {
-			String key = this.json.key(event, keyColumns(event));
+			String key = this.json.key(event);
 			String value = this.json.body(event);
 			if (this.extended) {
 				add(args, KEY, key);
@@ -195,21 +191,6 @@ final class StreamPlanner implements ChangePlanner {
 			}
 		}
 		commands.add(new RedisCommand("XADD", args.toArray(new byte[0][]), ORIGIN));
-	}
-
-	/** The row's identity columns, or the primary key where the identity is every column (FULL). */
-	private List<String> keyColumns(ChangeEvent event) {
-		if (event.row() == null) {
-			return List.of();
-		}
-		List<String> identity = event.row().keyColumns();
-		if (this.primaryKeys != null && identity.size() > 1 && identity.size() == event.row().columns().size()) {
-			List<String> primaryKey = this.primaryKeys.apply(event.table());
-			if (primaryKey != null) {
-				return primaryKey;
-			}
-		}
-		return identity;
 	}
 
 	private static void add(List<byte[]> args, byte[] field, String value) {
