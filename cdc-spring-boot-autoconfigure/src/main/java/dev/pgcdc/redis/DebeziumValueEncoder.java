@@ -285,8 +285,7 @@ public final class DebeziumValueEncoder {
 
 	private void appendDecimal(StringBuilder out, BigDecimal value, int typeModifier) {
 		boolean variableScale = typeModifier < 0;
-		BigDecimal decimal = variableScale ? value
-				: value.setScale((typeModifier - 4) & 0xFFFF, RoundingMode.HALF_UP);
+		BigDecimal decimal = variableScale ? value : value.setScale(scale(typeModifier), RoundingMode.HALF_UP);
 		switch (this.decimalHandling) {
 			case DOUBLE -> out.append(decimal.doubleValue());
 			case STRING -> RedisValues.appendJsonString(out, decimal.toPlainString());
@@ -305,6 +304,11 @@ public final class DebeziumValueEncoder {
 				}
 			}
 		}
+	}
+
+	/** The scale of {@code numeric(p,s)}: 11 signed bits since PostgreSQL 15 allows {@code numeric(5,-2)}. */
+	private static int scale(int typeModifier) {
+		return (((typeModifier - 4) & 0x7FF) ^ 1024) - 1024;
 	}
 
 	/**

@@ -47,7 +47,7 @@ class DebeziumValueEncoderTests {
 
 	/** The atttypmod of numeric(precision, scale). */
 	static int numeric(int precision, int scale) {
-		return ((precision << 16) | scale) + 4;
+		return ((precision << 16) | (scale & 0x7FF)) + 4;
 	}
 
 	private String encode(DebeziumValueEncoder encoder, Object value, int oid, int typeModifier) {
@@ -70,6 +70,8 @@ class DebeziumValueEncoderTests {
 			.as("the column's scale, whatever the value's").isEqualTo("\"AYag\"");
 		// two's complement: -1.00 is unscaled -100, one byte 0x9c
 		assertThat(encode(new BigDecimal("-1.00"), DebeziumValueEncoder.NUMERIC, numeric(5, 2))).isEqualTo("\"nA==\"");
+		// PostgreSQL 15+ negative scale: 12300 in numeric(5,-2) is unscaled 123
+		assertThat(encode(new BigDecimal("12300"), DebeziumValueEncoder.NUMERIC, numeric(5, -2))).isEqualTo("\"ew==\"");
 	}
 
 	@Test
