@@ -65,7 +65,8 @@ public final class CdcRedisAutoConfiguration {
 			ObjectProvider<JdbcConnectionDetails> connectionDetails, ObjectProvider<DeadLetters> deadLetters) {
 		CdcRedisProperties.Stream stream = properties.getStream();
 		StreamSpec streamSpec = stream.isEnabled() ? new StreamSpec(stream.getTables(), stream.getKey(),
-				stream.getFormat(), stream.getMaxLength(), stream.getDebeziumMessageFormat()) : null;
+				stream.getFormat(), stream.getMaxLength(), stream.getDebeziumMessageFormat(), stream.getDecimalHandling(),
+				stream.getTimePrecision(), stream.getBinaryHandling()) : null;
 		return RedisSinkFactory.create(settings(properties), streamSpec, mappings(properties), settings,
 				CdcAutoConfiguration.ListenerConfiguration.captured(settings, dataSource, connectionDetails),
 				connectionFactory, deadLetters::getIfAvailable);

@@ -93,6 +93,26 @@ public class CdcRedisProperties {
 		 */
 		private String debeziumMessageFormat = "compact";
 
+		/**
+		 * With format debezium: how numeric, decimal and money values are written, as Debezium's
+		 * decimal.handling.mode: precise (Kafka Connect Decimal, base64 of the unscaled bytes; VariableScaleDecimal
+		 * {scale, value} for numeric without a scale), double (a JSON number) or string.
+		 */
+		private String decimalHandling = "precise";
+
+		/**
+		 * With format debezium: how date, time and timestamp values are written, as Debezium's time.precision.mode:
+		 * adaptive (days; milliseconds up to precision 3, microseconds above), adaptive_time_microseconds (time
+		 * always in microseconds) or connect (days and milliseconds).
+		 */
+		private String timePrecision = "adaptive";
+
+		/**
+		 * With format debezium: how bytea values are written, as Debezium's binary.handling.mode: bytes (base64,
+		 * as the JSON converter writes bytes), base64, base64-url-safe or hex.
+		 */
+		private String binaryHandling = "bytes";
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -139,6 +159,30 @@ public class CdcRedisProperties {
 
 		public void setDebeziumMessageFormat(String debeziumMessageFormat) {
 			this.debeziumMessageFormat = debeziumMessageFormat;
+		}
+
+		public String getDecimalHandling() {
+			return this.decimalHandling;
+		}
+
+		public void setDecimalHandling(String decimalHandling) {
+			this.decimalHandling = decimalHandling;
+		}
+
+		public String getTimePrecision() {
+			return this.timePrecision;
+		}
+
+		public void setTimePrecision(String timePrecision) {
+			this.timePrecision = timePrecision;
+		}
+
+		public String getBinaryHandling() {
+			return this.binaryHandling;
+		}
+
+		public void setBinaryHandling(String binaryHandling) {
+			this.binaryHandling = binaryHandling;
 		}
 
 	}

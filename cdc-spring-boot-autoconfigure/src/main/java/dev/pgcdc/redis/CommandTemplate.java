@@ -2,12 +2,10 @@ package dev.pgcdc.redis;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,8 +30,6 @@ final class CommandTemplate {
 
 	private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
-	/** The commands a mapping may use and how many arguments each takes. */
-	private static final Map<String, Arity> COMMANDS = commands();
 
 	private static final List<String> META = List.of("schema", "table", "pk", "op", "lsn");
 
@@ -68,10 +64,10 @@ final class CommandTemplate {
 			throw new IllegalStateException(origin + " is empty; write a command such as \"HSET product:{id} {pairs:*}\"");
 		}
 		String name = tokens.get(0).toUpperCase(Locale.ROOT);
-		Arity arity = COMMANDS.get(name);
+		TemplateCommands.Arity arity = TemplateCommands.arity(name);
 		if (arity == null) {
 			throw new IllegalStateException(origin + " uses the command " + tokens.get(0) + ", which mappings do not "
-					+ "support; use one of " + String.join(", ", COMMANDS.keySet()));
+					+ "support; use one of " + String.join(", ", TemplateCommands.names()));
 		}
 		Parser parser = new Parser(origin, table, operation);
 		List<Argument> arguments = new ArrayList<>();
@@ -107,33 +103,6 @@ final class CommandTemplate {
 		return operation.name().toLowerCase(Locale.ROOT);
 	}
 
-	private static Map<String, Arity> commands() {
-		// sorted: the error message for an unsupported command lists them in this order
-		Map<String, Arity> commands = new TreeMap<>();
-		commands.put("SET", new Arity(2, -1, 0));
-		commands.put("SETEX", new Arity(3, 3, 0));
-		commands.put("MSET", new Arity(2, -1, 2));
-		commands.put("INCR", new Arity(1, 1, 0));
-		commands.put("DECR", new Arity(1, 1, 0));
-		commands.put("INCRBY", new Arity(2, 2, 0));
-		commands.put("DECRBY", new Arity(2, 2, 0));
-		commands.put("APPEND", new Arity(2, 2, 0));
-		commands.put("DEL", new Arity(1, -1, 0));
-		commands.put("EXPIRE", new Arity(2, 3, 0));
-		commands.put("HSET", new Arity(3, -1, 1));
-		commands.put("HINCRBY", new Arity(3, 3, 0));
-		commands.put("HDEL", new Arity(2, -1, 0));
-		commands.put("SADD", new Arity(2, -1, 0));
-		commands.put("SREM", new Arity(2, -1, 0));
-		commands.put("ZADD", new Arity(3, -1, 0));
-		commands.put("ZINCRBY", new Arity(3, 3, 0));
-		commands.put("ZREM", new Arity(2, -1, 0));
-		commands.put("XADD", new Arity(4, -1, 0));
-		commands.put("XDEL", new Arity(2, -1, 0));
-		commands.put("PUBLISH", new Arity(2, 2, 0));
-		return Collections.unmodifiableMap(commands);
-	}
-
 	private static List<String> tokenize(String line, String origin) {
 		List<String> tokens = new ArrayList<>();
 		StringBuilder token = null;
@@ -166,30 +135,6 @@ final class CommandTemplate {
 			tokens.add(token.toString());
 		}
 		return tokens;
-	}
-
-	/**
-	 * How many arguments a command takes.
-	 * @param min the fewest
-	 * @param max the most, -1 for no limit
-	 * @param parity 0 for any count, 1 for odd, 2 for even
-	 */
-	private record Arity(int min, int max, int parity) {
-
-		void check(String name, int count, String origin) {
-			boolean ok = count >= this.min && (this.max < 0 || count <= this.max)
-					&& (this.parity == 0 || (this.parity == 1) == (count % 2 == 1));
-			if (!ok) {
-				String expected = (this.max == this.min) ? Integer.toString(this.min)
-						: (this.max < 0) ? "at least " + this.min : this.min + " to " + this.max;
-				if (this.parity != 0) {
-					expected += (this.parity == 1) ? " (an odd number)" : " (an even number)";
-				}
-				throw new IllegalStateException(origin + ": " + name + " takes " + expected + " arguments but the "
-						+ "template gives " + count);
-			}
-		}
-
 	}
 
 	/** Parses the arguments of one template, checking every placeholder against the table. */
@@ -238,7 +183,7 @@ final class CommandTemplate {
 					throw new IllegalStateException(this.origin + " uses {%pk%} but " + this.table.table() + " has no "
 							+ "primary key or replica identity index; name the columns instead");
 				}
-				return new Meta(meta);
+				return new Meta(meta, this.table.keyColumns());
 			}
 			if (body.startsWith("pairs:")) {
 				throw new IllegalStateException(this.origin + " uses {" + body + "} inside another argument; "
@@ -429,7 +374,8 @@ final class CommandTemplate {
 
 	}
 
-	private record Meta(String kind) implements Part {
+	/** A meta placeholder; {@code {%pk%}} reads the key columns found at start-up, not the row's identity. */
+	private record Meta(String kind, List<String> keyColumns) implements Part {
 
 		@Override
 		public void append(ChangeEvent event, StringBuilder out) {
@@ -438,18 +384,19 @@ final class CommandTemplate {
 				case "table" -> out.append(event.table().name());
 				case "op" -> out.append(operationName(event.operation()));
 				case "lsn" -> out.append(event.lsn());
-				default -> appendKey(event.row(), out);
+				default -> appendKey(event.row(), this.keyColumns, out);
 			}
 		}
 
-		private static void appendKey(Row row, StringBuilder out) {
+		private static void appendKey(Row row, List<String> keyColumns, StringBuilder out) {
+			// under REPLICA IDENTITY FULL the row's identity is every column: the primary key is what is meant
 			boolean first = true;
-			for (String key : row.keyColumns()) {
+			for (String key : keyColumns) {
 				if (!first) {
 					out.append(':');
 				}
 				first = false;
-				out.append(RedisValues.text(row.get(key)));
+				out.append(RedisValues.text(row.contains(key) ? row.get(key) : null));
 			}
 		}
 

@@ -46,7 +46,7 @@ public final class RedisSinkFactory {
 		List<ChangePlanner> planners = new ArrayList<>();
 		if (stream != null) {
 			planners.add(StreamPlanner.create(stream, replication.optInMatcher(), captured, replication.slotName(),
-					database(replication.connection().url())));
+					database(replication.connection().url()), (dataSource != null) ? new PrimaryKeys(dataSource) : null));
 		}
 		if (!mappings.isEmpty()) {
 			planners.add(CommandTemplatePlanner.compile(mappings, dataSource, captured));

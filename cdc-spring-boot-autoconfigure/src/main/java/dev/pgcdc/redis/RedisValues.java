@@ -111,16 +111,7 @@ final class RedisValues {
 			appendJsonObject(out, object);
 		}
 		else if (value instanceof Collection<?> items) {
-			out.append('[');
-			boolean first = true;
-			for (Object item : items) {
-				if (!first) {
-					out.append(',');
-				}
-				first = false;
-				appendJson(out, item);
-			}
-			out.append(']');
+			appendJsonArray(out, items, (item) -> appendJson(out, item));
 		}
 		else if (value instanceof byte[] raw) {
 			// bytea as Debezium's default: base64
@@ -130,6 +121,25 @@ final class RedisValues {
 			// temporal values (ISO-8601), UUIDs, NaN and infinite numbers, ...: their text
 			appendJsonString(out, value.toString());
 		}
+	}
+
+	/**
+	 * Append a JSON array, each element written by {@code element}.
+	 * @param out where to write
+	 * @param items the elements
+	 * @param element writes one element to {@code out}
+	 */
+	static void appendJsonArray(StringBuilder out, Collection<?> items, java.util.function.Consumer<Object> element) {
+		out.append('[');
+		boolean first = true;
+		for (Object item : items) {
+			if (!first) {
+				out.append(',');
+			}
+			first = false;
+			element.accept(item);
+		}
+		out.append(']');
 	}
 
 	static void appendJsonString(StringBuilder out, String value) {

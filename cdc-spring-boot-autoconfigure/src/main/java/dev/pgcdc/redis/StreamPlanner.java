@@ -1,18 +1,16 @@
 package dev.pgcdc.redis;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import dev.pgcdc.event.ChangeEvent;
-import dev.pgcdc.event.Operation;
-import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 
 /**
@@ -23,7 +21,9 @@ import dev.pgcdc.event.TableId;
  * {@code commit_lsn}, {@code commit_time}, {@code xid} and, where the change has them, {@code before} and
  * {@code after} as JSON objects. {@code debezium} writes what Debezium Server's Redis sink writes with the
  * JSON converter and schemas off: with {@code compact} one field whose name is the key JSON and whose
- * value is the change event envelope; with {@code extended} the fields {@code key} and {@code value}.
+ * value is the change event envelope; with {@code extended} the fields {@code key} and {@code value}. Its
+ * values are encoded as Debezium encodes them ({@link DebeziumValueEncoder}) and its key holds the primary
+ * key columns; {@link ChangeEventJson} renders both, for other sinks too.
  *
  * @author pgcdc
  */
@@ -61,30 +61,29 @@ final class StreamPlanner implements ChangePlanner {
 
 	private static final String ORIGIN = "cdc.redis.stream";
 
+	private static final String PROPERTIES = "cdc.redis.stream";
+
 	private final StreamSpec spec;
 
 	private final Predicate<TableId> tables;
 
+	private final ChangeEventJson json;
+
 	private final boolean debezium;
 
 	private final boolean extended;
-
-	private final String sourceName;
-
-	private final String database;
 
 	/** The {@code MAXLEN} count as sent, or {@code null} for no trimming. */
 	private final byte[] maxLength;
 
 	private final Map<TableId, byte[]> keys = new ConcurrentHashMap<>();
 
-	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, String sourceName, String database) {
+	private StreamPlanner(StreamSpec spec, Predicate<TableId> tables, ChangeEventJson json) {
 		this.spec = spec;
 		this.tables = tables;
-		this.debezium = DEBEZIUM.equals(spec.format().toLowerCase(Locale.ROOT));
+		this.json = json;
+		this.debezium = json.isDebezium();
 		this.extended = "extended".equals(spec.debeziumMessageFormat().toLowerCase(Locale.ROOT));
-		this.sourceName = sourceName;
-		this.database = database;
 		this.maxLength = (spec.maxLength() > 0) ? RedisValues.bytes(Long.toString(spec.maxLength())) : null;
 	}
 
@@ -100,10 +99,27 @@ final class StreamPlanner implements ChangePlanner {
 	 */
 	static StreamPlanner create(StreamSpec spec, Predicate<TableId> optIn, Predicate<TableId> captured,
 			String sourceName, String database) {
-		String format = (spec.format() != null) ? spec.format().toLowerCase(Locale.ROOT) : "";
-		if (!format.equals(NATIVE) && !format.equals(DEBEZIUM)) {
-			throw new IllegalStateException("cdc.redis.stream.format is '" + spec.format() + "'; use native or debezium");
-		}
+		return create(spec, optIn, captured, sourceName, database, null);
+	}
+
+	/**
+	 * Create the planner, checking the configuration.
+	 * @param spec the configuration
+	 * @param optIn tells the opt-in tables (the outbox) that "every table" leaves out
+	 * @param captured tells whether the publication captures a table
+	 * @param sourceName the name Debezium entries carry in {@code source.name} (the slot)
+	 * @param database the database name for Debezium entries
+	 * @param primaryKeys the primary key of a table for Debezium keys ({@code null} answers: the row's identity),
+	 * or {@code null} to key by the row's identity columns
+	 * @return the planner
+	 * @throws IllegalStateException naming the property and the fix
+	 */
+	static StreamPlanner create(StreamSpec spec, Predicate<TableId> optIn, Predicate<TableId> captured,
+			String sourceName, String database, Function<TableId, List<String>> primaryKeys) {
+		DebeziumValueEncoder values = DebeziumValueEncoder.of(PROPERTIES, spec.decimalHandling(), spec.timePrecision(),
+				spec.binaryHandling());
+		ChangeEventJson json = ChangeEventJson.forFormat(spec.format(), PROPERTIES + ".format", values, sourceName,
+				database);
 		String layout = (spec.debeziumMessageFormat() != null) ? spec.debeziumMessageFormat().toLowerCase(Locale.ROOT) : "";
 		if (!layout.equals("compact") && !layout.equals("extended")) {
 			throw new IllegalStateException("cdc.redis.stream.debezium-message-format is '" + spec.debeziumMessageFormat()
@@ -126,7 +142,7 @@ final class StreamPlanner implements ChangePlanner {
 			}
 			tables = listed::contains;
 		}
-		return new StreamPlanner(spec, tables, sourceName, database);
+		return new StreamPlanner(spec, tables, json.withPrimaryKeys(primaryKeys));
 	}
 
 	@Override
@@ -150,8 +166,8 @@ final class StreamPlanner implements ChangePlanner {
 		}
 		args.add(AUTO_ID);
 		if (this.debezium) {
-			String key = debeziumKey(event);
-			String value = debeziumValue(event);
+			String key = this.json.key(event);
+			String value = this.json.body(event);
 			if (this.extended) {
 				add(args, KEY, key);
 				add(args, VALUE, value);
@@ -168,10 +184,10 @@ final class StreamPlanner implements ChangePlanner {
 			add(args, COMMIT_TIME, event.commitTime().toString());
 			add(args, XID, Long.toString(event.xid()));
 			if (event.before() != null) {
-				add(args, BEFORE, json(event.before().toMap()));
+				add(args, BEFORE, ChangeEventJson.nativeRow(event.before()));
 			}
 			if (event.after() != null) {
-				add(args, AFTER, json(event.after().toMap()));
+				add(args, AFTER, ChangeEventJson.nativeRow(event.after()));
 			}
 		}
 		commands.add(new RedisCommand("XADD", args.toArray(new byte[0][]), ORIGIN));
@@ -180,58 +196,6 @@ final class StreamPlanner implements ChangePlanner {
 	private static void add(List<byte[]> args, byte[] field, String value) {
 		args.add(field);
 		args.add(RedisValues.bytes(value));
-	}
-
-	private static String json(Map<String, ?> values) {
-		StringBuilder out = new StringBuilder(128);
-		RedisValues.appendJsonObject(out, values);
-		return out.toString();
-	}
-
-	private static String debeziumKey(ChangeEvent event) {
-		Row row = event.row();
-		Map<String, Object> key = new LinkedHashMap<>();
-		if (row != null) {
-			for (String column : row.keyColumns()) {
-				key.put(column, row.get(column));
-			}
-		}
-		return json(key);
-	}
-
-	private String debeziumValue(ChangeEvent event) {
-		StringBuilder out = new StringBuilder(256);
-		out.append("{\"before\":");
-		RedisValues.appendJson(out, (event.before() != null) ? event.before().toMap() : null);
-		out.append(",\"after\":");
-		RedisValues.appendJson(out, (event.after() != null) ? event.after().toMap() : null);
-		long commitMillis = event.commitTime().toEpochMilli();
-		out.append(",\"source\":{\"version\":\"pgcdc\",\"connector\":\"postgresql\",\"name\":");
-		RedisValues.appendJsonString(out, this.sourceName);
-		out.append(",\"ts_ms\":").append(commitMillis);
-		out.append(",\"snapshot\":\"").append(event.operation() == Operation.SNAPSHOT).append('"');
-		out.append(",\"db\":");
-		RedisValues.appendJsonString(out, this.database);
-		out.append(",\"schema\":");
-		RedisValues.appendJsonString(out, event.table().schema());
-		out.append(",\"table\":");
-		RedisValues.appendJsonString(out, event.table().name());
-		out.append(",\"txId\":").append(event.xid());
-		out.append(",\"lsn\":").append(event.lsn().value());
-		out.append("},\"op\":\"").append(debeziumOp(event.operation())).append('"');
-		out.append(",\"ts_ms\":").append(System.currentTimeMillis());
-		out.append(",\"transaction\":null}");
-		return out.toString();
-	}
-
-	private static String debeziumOp(Operation operation) {
-		return switch (operation) {
-			case INSERT -> "c";
-			case UPDATE -> "u";
-			case DELETE -> "d";
-			case SNAPSHOT -> "r";
-			case TRUNCATE -> "t";
-		};
 	}
 
 }

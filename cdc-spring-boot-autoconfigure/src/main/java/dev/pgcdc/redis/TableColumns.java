@@ -15,9 +15,12 @@ import dev.pgcdc.event.TableId;
  * What start-up validation knows of a mapped table: its columns, the columns of its replica identity
  * (what a DELETE's old image carries) and whether that identity is {@code FULL}.
  *
+ * <p>Under {@code REPLICA IDENTITY FULL} PostgreSQL flags every column as part of the identity; the key
+ * columns here are then the primary key's, which is what {@code {%pk%}} means to a user.
+ *
  * @param table the table
  * @param columns the column names in table order
- * @param keyColumns the replica identity columns, usually the primary key
+ * @param keyColumns the replica identity columns, usually the primary key (the primary key under FULL)
  * @param fullIdentity whether the table has {@code REPLICA IDENTITY FULL}
  * @author pgcdc
  */
@@ -31,7 +34,7 @@ record TableColumns(TableId table, List<String> columns, List<String> keyColumns
 			+ "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
 			+ "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
 			+ "WHERE n.nspname = ? AND c.relname = ? "
-			+ "AND ((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident)) "
+			+ "AND ((c.relreplident IN ('d', 'f') AND i.indisprimary) OR (c.relreplident = 'i' AND i.indisreplident)) "
 			+ "ORDER BY array_position(i.indkey::int2[], a.attnum)";
 
 	/**

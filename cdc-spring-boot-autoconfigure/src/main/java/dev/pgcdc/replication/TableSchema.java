@@ -30,6 +30,10 @@ final class TableSchema {
 
 	private final ValueDecoder[] decoders;
 
+	private final int[] typeOids;
+
+	private final int[] typeModifiers;
+
 	private final int[] keyPositions;
 
 	private final List<String> keyColumns;
@@ -44,12 +48,16 @@ final class TableSchema {
 		List<String> names = new ArrayList<>(count);
 		this.positions = new HashMap<>(count * 2);
 		this.decoders = new ValueDecoder[count];
+		this.typeOids = new int[count];
+		this.typeModifiers = new int[count];
 		List<Integer> keys = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			Column column = relation.columns().get(i);
 			names.add(column.name());
 			this.positions.put(column.name(), i);
 			this.decoders[i] = decoders.forType(column.typeOid());
+			this.typeOids[i] = column.typeOid();
+			this.typeModifiers[i] = column.typeModifier();
 			if (column.key()) {
 				keys.add(i);
 			}
@@ -90,6 +98,16 @@ final class TableSchema {
 
 	ValueDecoder decoder(int index) {
 		return this.decoders[index];
+	}
+
+	/** The column's type OID as the Relation message gave it. */
+	int typeOid(int index) {
+		return this.typeOids[index];
+	}
+
+	/** The column's {@code atttypmod} as the Relation message gave it, -1 for none. */
+	int typeModifier(int index) {
+		return this.typeModifiers[index];
 	}
 
 	List<String> keyColumns() {

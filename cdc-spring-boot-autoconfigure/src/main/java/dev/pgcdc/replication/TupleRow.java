@@ -17,7 +17,7 @@ import dev.pgcdc.pgoutput.TupleData;
  *
  * @author pgcdc
  */
-final class TupleRow extends AbstractRow {
+final class TupleRow extends AbstractRow implements TypedRow {
 
 	private final TableSchema schema;
 
@@ -45,6 +45,18 @@ final class TupleRow extends AbstractRow {
 	@Override
 	public List<String> keyColumns() {
 		return this.schema.keyColumns();
+	}
+
+	@Override
+	public int typeOid(String column) {
+		int index = this.schema.indexOf(column);
+		return (index >= 0) ? this.schema.typeOid(index) : 0;
+	}
+
+	@Override
+	public int typeModifier(String column) {
+		int index = this.schema.indexOf(column);
+		return (index >= 0) ? this.schema.typeModifier(index) : -1;
 	}
 
 	@Override

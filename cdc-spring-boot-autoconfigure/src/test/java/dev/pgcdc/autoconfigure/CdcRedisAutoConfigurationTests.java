@@ -218,6 +218,15 @@ class CdcRedisAutoConfigurationTests {
 	}
 
 	@Test
+	void unknownDebeziumValueHandlingFailsStartup() {
+		assertStartupFails(List.of("cdc.redis.stream.enabled=true", "cdc.redis.stream.format=debezium",
+				"cdc.redis.stream.decimal-handling=exact"),
+				"cdc.redis.stream.decimal-handling is 'exact'; use one of precise, double, string");
+		assertStartupFails(List.of("cdc.redis.stream.enabled=true", "cdc.redis.stream.time-precision=nanos"),
+				"cdc.redis.stream.time-precision is 'nanos'; use one of adaptive, adaptive_time_microseconds, connect");
+	}
+
+	@Test
 	void unknownTableFailsStartup() {
 		assertStartupFails(List.of("cdc.publication.tables=", "cdc.redis.mappings.nosuch.insert[0]=SET x {id}"),
 				"cdc.redis.mappings.nosuch maps public.nosuch, which does not exist");
