@@ -215,8 +215,8 @@ final class StreamReader implements Runnable {
 		if ("42704".equals(failure.sqlState())) {
 			// after a primary failover the slot may be missing on the new primary: say so, not just "missing"
 			String failover = FailoverSlots.explainMissingSlot(this.connector, this.settings.slotName());
-			if (failover != null) {
-				return stop(failover, ex);
+			if (failover != null && failover.contains("promoted from a standby")) {
+				return stop(ex.getMessage() + ". " + failover, ex);
 			}
 		}
 		if (failure.kind() == FailureClassifier.Kind.PERMANENT
