@@ -1,7 +1,6 @@
 package dev.pgcdc.redis;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,8 +10,6 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import dev.pgcdc.event.ChangeEvent;
-import dev.pgcdc.event.Operation;
-import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 
 /**
@@ -150,8 +147,8 @@ final class StreamPlanner implements ChangePlanner {
 		}
 		args.add(AUTO_ID);
 		if (this.debezium) {
-			String key = debeziumKey(event);
-			String value = debeziumValue(event);
+			String key = ChangeJson.debeziumKey(event);
+			String value = ChangeJson.debeziumValue(event, this.sourceName, this.database);
 			if (this.extended) {
 				add(args, KEY, key);
 				add(args, VALUE, value);
@@ -183,55 +180,7 @@ final class StreamPlanner implements ChangePlanner {
 	}
 
 	private static String json(Map<String, ?> values) {
-		StringBuilder out = new StringBuilder(128);
-		RedisValues.appendJsonObject(out, values);
-		return out.toString();
-	}
-
-	private static String debeziumKey(ChangeEvent event) {
-		Row row = event.row();
-		Map<String, Object> key = new LinkedHashMap<>();
-		if (row != null) {
-			for (String column : row.keyColumns()) {
-				key.put(column, row.get(column));
-			}
-		}
-		return json(key);
-	}
-
-	private String debeziumValue(ChangeEvent event) {
-		StringBuilder out = new StringBuilder(256);
-		out.append("{\"before\":");
-		RedisValues.appendJson(out, (event.before() != null) ? event.before().toMap() : null);
-		out.append(",\"after\":");
-		RedisValues.appendJson(out, (event.after() != null) ? event.after().toMap() : null);
-		long commitMillis = event.commitTime().toEpochMilli();
-		out.append(",\"source\":{\"version\":\"pgcdc\",\"connector\":\"postgresql\",\"name\":");
-		RedisValues.appendJsonString(out, this.sourceName);
-		out.append(",\"ts_ms\":").append(commitMillis);
-		out.append(",\"snapshot\":\"").append(event.operation() == Operation.SNAPSHOT).append('"');
-		out.append(",\"db\":");
-		RedisValues.appendJsonString(out, this.database);
-		out.append(",\"schema\":");
-		RedisValues.appendJsonString(out, event.table().schema());
-		out.append(",\"table\":");
-		RedisValues.appendJsonString(out, event.table().name());
-		out.append(",\"txId\":").append(event.xid());
-		out.append(",\"lsn\":").append(event.lsn().value());
-		out.append("},\"op\":\"").append(debeziumOp(event.operation())).append('"');
-		out.append(",\"ts_ms\":").append(System.currentTimeMillis());
-		out.append(",\"transaction\":null}");
-		return out.toString();
-	}
-
-	private static String debeziumOp(Operation operation) {
-		return switch (operation) {
-			case INSERT -> "c";
-			case UPDATE -> "u";
-			case DELETE -> "d";
-			case SNAPSHOT -> "r";
-			case TRUNCATE -> "t";
-		};
+		return ChangeJson.object(values);
 	}
 
 }

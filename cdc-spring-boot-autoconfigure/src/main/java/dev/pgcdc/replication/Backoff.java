@@ -8,7 +8,7 @@ import java.time.Duration;
  *
  * @author pgcdc
  */
-final class Backoff {
+public final class Backoff {
 
 	private final long initialMillis;
 
@@ -16,19 +16,31 @@ final class Backoff {
 
 	private long nextMillis;
 
-	Backoff(Duration initial, Duration max) {
+	/**
+	 * Create a back-off.
+	 * @param initial the first delay
+	 * @param max the longest delay
+	 */
+	public Backoff(Duration initial, Duration max) {
 		this.initialMillis = Math.max(1, initial.toMillis());
 		this.maxMillis = Math.max(this.initialMillis, max.toMillis());
 		this.nextMillis = this.initialMillis;
 	}
 
-	long nextDelayMillis() {
+	/**
+	 * Return the delay before the next attempt and double the one after, up to the maximum.
+	 * @return the delay in milliseconds
+	 */
+	public long nextDelayMillis() {
 		long delay = this.nextMillis;
 		this.nextMillis = Math.min(this.maxMillis, this.nextMillis * 2);
 		return delay;
 	}
 
-	void reset() {
+	/**
+	 * Start over from the initial delay, after a success.
+	 */
+	public void reset() {
 		this.nextMillis = this.initialMillis;
 	}
 
