@@ -5,8 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -41,6 +44,35 @@ final class RabbitTestSupport {
 			.build();
 	}
 
+	/**
+	 * Commit {@code transactions} transactions on {@code orders (id int PRIMARY KEY, status text)}, each
+	 * inserting {@code perTransaction} rows and updating the first of them: ids from {@code firstId}.
+	 * @return the number of row changes made
+	 */
+	static int orderWorkload(TestDatabase database, int transactions, int perTransaction, int firstId) {
+		try (java.sql.Connection connection = database.connect()) {
+			connection.setAutoCommit(false);
+			try (var insert = connection.prepareStatement("INSERT INTO orders VALUES (?, 'NEW')");
+					var update = connection.prepareStatement("UPDATE orders SET status = 'PAID' WHERE id = ?")) {
+				int id = firstId;
+				for (int tx = 0; tx < transactions; tx++) {
+					int first = id;
+					for (int i = 0; i < perTransaction; i++) {
+						insert.setInt(1, id++);
+						insert.executeUpdate();
+					}
+					update.setInt(1, first);
+					update.executeUpdate();
+					connection.commit();
+				}
+			}
+		}
+		catch (java.sql.SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+		return transactions * (perTransaction + 1);
+	}
+
 	/** An engine feeding the given sinks that stops on any consumer failure. */
 	static ReplicationEngine engine(ReplicationSettings settings, List<? extends ChangeConsumer> sinks) {
 		return new ReplicationEngine(settings, List.copyOf(sinks), (consumer, item, failure) -> {
@@ -72,16 +104,30 @@ final class RabbitTestSupport {
 
 	}
 
-	/** Take every message of a queue (acknowledging them) until {@code count} were read or a minute passed. */
+	/** Take every message of a queue (acknowledging them) until {@code count} were read or two minutes passed. */
 	static List<Received> drain(EmbeddedRabbitSupport.Node node, String queue, int count) throws Exception {
+		return drainUntil(node, queue, (received) -> received.size() >= count);
+	}
+
+	/** Take every message of a queue until {@code count} distinct message ids were read (duplicates kept). */
+	static List<Received> drainDistinct(EmbeddedRabbitSupport.Node node, String queue, int count) throws Exception {
+		Set<String> ids = new HashSet<>();
+		return drainUntil(node, queue, (received) -> {
+			received.forEach((message) -> ids.add(message.messageId()));
+			return ids.size() >= count;
+		});
+	}
+
+	private static List<Received> drainUntil(EmbeddedRabbitSupport.Node node, String queue,
+			Predicate<List<Received>> done) throws Exception {
 		List<Received> received = new ArrayList<>();
 		try (Connection connection = node.clientFactory().newConnection(); Channel channel = connection.createChannel()) {
 			await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
 				GetResponse response;
-				while (received.size() < count && (response = channel.basicGet(queue, true)) != null) {
+				while ((response = channel.basicGet(queue, true)) != null) {
 					received.add(received(response));
 				}
-				return received.size() >= count;
+				return done.test(received);
 			});
 			// nothing more than expected: wait a moment for stragglers
 			Thread.sleep(300);
@@ -91,6 +137,12 @@ final class RabbitTestSupport {
 			}
 		}
 		return received;
+	}
+
+	/** The messages with the first occurrence of each message id, in arrival order. */
+	static List<Received> firstOccurrences(List<Received> messages) {
+		Set<String> seen = new HashSet<>();
+		return messages.stream().filter((message) -> seen.add(message.messageId())).toList();
 	}
 
 	private static Received received(GetResponse response) {
