@@ -64,6 +64,8 @@ final class RabbitPublisher implements Runnable {
 
 	private int failedAttempts;
 
+	private volatile String haltReason;
+
 	RabbitPublisher(ConnectionFactory connectionFactory, RabbitSinkSettings settings, ConfirmWindow window,
 			RabbitSinkStatistics statistics, Supplier<DeadLetters> deadLetters, Supplier<EngineControl> control) {
 		ConnectionFactory publisher = connectionFactory.getPublisherConnectionFactory();
@@ -258,12 +260,34 @@ final class RabbitPublisher implements Runnable {
 		this.halted = true;
 		this.statistics.failed(reason);
 		this.window.close();
+		report(reason, cause);
+	}
+
+	private void report(String reason, Throwable cause) {
+		this.haltReason = reason;
 		EngineControl engine = this.control.get();
 		if (engine != null) {
 			engine.fail(reason, cause);
 		}
 		else {
 			logger.error(reason, cause);
+		}
+	}
+
+	/**
+	 * Connect once, on the caller's thread, before the publisher thread starts: a broker that refuses the
+	 * topology fails start-up; one that cannot be reached is retried by the publisher thread.
+	 * @throws IllegalStateException if the broker refused to declare the topology
+	 */
+	void connectBeforeStart() {
+		try {
+			connect();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (this.halted) {
+			throw new IllegalStateException(this.haltReason);
 		}
 	}
 

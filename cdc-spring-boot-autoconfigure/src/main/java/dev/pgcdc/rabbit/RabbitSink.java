@@ -132,6 +132,11 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 		this.control = control;
 	}
 
+	/**
+	 * Start publishing: connect and declare the topology, then publish from a thread of the sink's own. A
+	 * broker that cannot be reached is retried in the background.
+	 * @throws IllegalStateException if the broker refuses to declare the exchange or a queue
+	 */
 	@Override
 	public synchronized void start() {
 		if (this.thread != null) {
@@ -143,6 +148,7 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 				store.initialize();
 			}
 		}
+		this.publisher.connectBeforeStart();
 		Thread thread = new Thread(this.publisher, "pgcdc-rabbit-publisher");
 		thread.setDaemon(true);
 		thread.start();

@@ -261,6 +261,37 @@ public final class EmbeddedRabbitSupport {
 			}
 		}
 
+		/**
+		 * Run {@code rabbitmqctl} against this node, such as {@code set_vm_memory_high_watermark 0.000001}.
+		 * @param arguments the command and its arguments
+		 * @return its output
+		 * @throws IllegalStateException if it fails
+		 */
+		public String ctl(String... arguments) {
+			List<String> command = new java.util.ArrayList<>();
+			command.add(this.server.resolveSibling("rabbitmqctl").toString());
+			command.add("-n");
+			command.add(this.nodeName);
+			command.addAll(List.of(arguments));
+			try {
+				ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+				builder.environment().putAll(this.environment);
+				Process process = builder.start();
+				String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+				if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+					throw new IllegalStateException("rabbitmqctl " + String.join(" ", arguments) + " failed: " + output);
+				}
+				return output;
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
+
 		/** Stop the node and the epmd it started. */
 		@Override
 		public void close() {
