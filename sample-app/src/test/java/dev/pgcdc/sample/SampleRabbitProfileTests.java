@@ -1,9 +1,15 @@
 package dev.pgcdc.sample;
 
 import java.time.Duration;
+import java.util.List;
 
+import dev.pgcdc.test.EmbeddedPostgresSupport;
+import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import dev.pgcdc.test.EmbeddedRabbitExtension;
 import dev.pgcdc.test.EmbeddedRabbitSupport;
+import dev.pgcdc.test.EmbeddedRedisSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -13,8 +19,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,15 +29,37 @@ import static org.awaitility.Awaitility.await;
  * customers and outbox events reach the queues the profile declares.
  */
 @ExtendWith(EmbeddedRabbitExtension.class)
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "shop.traffic.interval=300ms",
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "shop.traffic.enabled=true",
+		"shop.traffic.interval=300ms",
 		"cdc.slot.name=sample_rabbit", "cdc.publication.name=sample_rabbit" })
 @ActiveProfiles("rabbit")
+@DirtiesContext
 class SampleRabbitProfileTests {
 
-	@DynamicPropertySource
-	static void broker(DynamicPropertyRegistry registry) {
-		registry.add("spring.rabbitmq.host", () -> "127.0.0.1");
-		registry.add("spring.rabbitmq.port", () -> EmbeddedRabbitSupport.shared().port());
+	private static final List<String> PROPERTIES = List.of("spring.datasource.url", "spring.datasource.username",
+			"spring.datasource.password", "spring.data.redis.host", "spring.data.redis.port", "spring.rabbitmq.host",
+			"spring.rabbitmq.port");
+
+	/**
+	 * A database and a Redis of this test's own, so that its application (which runs the sample's listeners
+	 * too) never writes what the other sample tests count. System properties, because the sample decides
+	 * whether to start its embedded servers before a test's dynamic properties exist.
+	 */
+	@BeforeAll
+	static void ownServers() {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("sample_rabbit");
+		System.setProperty("spring.datasource.url", database.jdbcUrl());
+		System.setProperty("spring.datasource.username", database.username());
+		System.setProperty("spring.datasource.password", database.password());
+		System.setProperty("spring.data.redis.host", "localhost");
+		System.setProperty("spring.data.redis.port", Integer.toString(EmbeddedRedisSupport.shared().port()));
+		System.setProperty("spring.rabbitmq.host", "127.0.0.1");
+		System.setProperty("spring.rabbitmq.port", Integer.toString(EmbeddedRabbitSupport.shared().port()));
+	}
+
+	@AfterAll
+	static void forgetServers() {
+		PROPERTIES.forEach(System::clearProperty);
 	}
 
 	@Autowired
