@@ -37,8 +37,10 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String REDIS = "redis";
 
+	static final String RABBIT = "rabbit";
+
 	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
-			REDIS);
+			REDIS, RABBIT);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";
 
@@ -67,6 +69,9 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                      pg_recvlogical PostgreSQL's C client, if installed: a second opinion on raw
 			                      redis          pgcdc's Redis sink with HSET w1:{id} {pairs:*} + SADD w1:ids {id}
 			                                     into a Redis started for the run; rows counted once in Redis
+			                      rabbit         pgcdc's RabbitMQ sink (native JSON, publisher confirms) into a
+			                                     private broker node started for the run (rabbitmq-server
+			                                     installed); rows counted once the broker confirmed them
 			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
 			  --timeout=SECONDS longest time one variant may take (default 120 + rows/2000)
