@@ -164,6 +164,22 @@ class CdcControlSkipTests {
 	}
 
 	@Test
+	void aSkipMarkerWrittenAfterChangesDropsOnlyTheRestAndWarns(CapturedOutput output) {
+		withSlot("control_skip_raw").run((context) -> {
+			awaitStreaming(context);
+			Consumers consumers = context.getBean(Consumers.class);
+			// what skipCurrentTransaction() refuses to do, written by hand
+			database.execute("BEGIN", "INSERT INTO customers VALUES (600000, 'before the marker')",
+					"SELECT pg_logical_emit_message(true, 'pgcdc-skip', '')",
+					"INSERT INTO customers VALUES (600001, 'after the marker')", "COMMIT");
+			assertThat(context.getBean(CdcControl.class).awaitCaughtUp(WAIT)).isTrue();
+			assertThat(consumers.listenerIds).containsExactly(600000L);
+			assertThat(output).contains("was marked to be skipped after 1 of its changes, which were delivered; call "
+					+ "CdcControl.skipCurrentTransaction() before the transaction's first write");
+		});
+	}
+
+	@Test
 	void skipInAReadOnlyTransactionFailsNamingReadOnly() {
 		withSlot("control_skip_read_only").run((context) -> {
 			CdcControl control = context.getBean(CdcControl.class);
