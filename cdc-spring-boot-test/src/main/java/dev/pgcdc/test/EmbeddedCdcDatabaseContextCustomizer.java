@@ -31,9 +31,8 @@ final class EmbeddedCdcDatabaseContextCustomizer implements ContextCustomizer {
 			throw new IllegalStateException("@EmbeddedCdcDatabase needs an application context that accepts bean "
 					+ "definitions; " + context.getClass().getName() + " does not");
 		}
-		String url = EmbeddedCdcServer.jdbcUrl(this.database);
-		RootBeanDefinition definition = new RootBeanDefinition(JdbcConnectionDetails.class,
-				() -> new EmbeddedJdbcConnectionDetails(url));
+		JdbcConnectionDetails details = EmbeddedCdcServer.connectionDetails(this.database);
+		RootBeanDefinition definition = new RootBeanDefinition(JdbcConnectionDetails.class, () -> details);
 		registry.registerBeanDefinition(BEAN_NAME, definition);
 	}
 
@@ -46,26 +45,6 @@ final class EmbeddedCdcDatabaseContextCustomizer implements ContextCustomizer {
 	@Override
 	public int hashCode() {
 		return this.database.hashCode();
-	}
-
-	/** The embedded server's connection, for the superuser. */
-	record EmbeddedJdbcConnectionDetails(String url) implements JdbcConnectionDetails {
-
-		@Override
-		public String getUsername() {
-			return EmbeddedCdcServer.USERNAME;
-		}
-
-		@Override
-		public String getPassword() {
-			return EmbeddedCdcServer.USERNAME;
-		}
-
-		@Override
-		public String getJdbcUrl() {
-			return this.url;
-		}
-
 	}
 
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+
 /**
  * The one embedded PostgreSQL of a test JVM, configured for logical replication, and the databases
  * created on it. Started on first use and stopped when the JVM exits.
@@ -68,6 +70,16 @@ public final class EmbeddedCdcServer {
 		return "jdbc:postgresql://localhost:" + running.getPort() + "/" + database;
 	}
 
+	/**
+	 * Return the connection to a database of the server as Spring Boot's {@link JdbcConnectionDetails},
+	 * creating the database on first use.
+	 * @param database the database name (letters, digits and underscores)
+	 * @return the connection details, for {@link #USERNAME}
+	 */
+	public static JdbcConnectionDetails connectionDetails(String database) {
+		return new EmbeddedJdbcConnectionDetails(jdbcUrl(database));
+	}
+
 	private static EmbeddedPostgres start() {
 		try {
 			return EmbeddedPostgres.builder()
@@ -112,6 +124,26 @@ public final class EmbeddedCdcServer {
 		catch (IOException ex) {
 			// the JVM is exiting; nothing useful to do
 		}
+	}
+
+	/** The embedded server's connection, for the superuser. */
+	private record EmbeddedJdbcConnectionDetails(String url) implements JdbcConnectionDetails {
+
+		@Override
+		public String getUsername() {
+			return USERNAME;
+		}
+
+		@Override
+		public String getPassword() {
+			return USERNAME;
+		}
+
+		@Override
+		public String getJdbcUrl() {
+			return this.url;
+		}
+
 	}
 
 }

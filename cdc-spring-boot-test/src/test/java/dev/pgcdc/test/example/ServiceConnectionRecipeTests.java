@@ -51,25 +51,7 @@ class ServiceConnectionRecipeTests {
 
 		@Bean
 		JdbcConnectionDetails postgresConnectionDetails() {
-			String url = EmbeddedCdcServer.jdbcUrl("service_connection_recipe");
-			return new JdbcConnectionDetails() {
-
-				@Override
-				public String getUsername() {
-					return EmbeddedCdcServer.USERNAME;
-				}
-
-				@Override
-				public String getPassword() {
-					return EmbeddedCdcServer.USERNAME;
-				}
-
-				@Override
-				public String getJdbcUrl() {
-					return url;
-				}
-
-			};
+			return EmbeddedCdcServer.connectionDetails("service_connection_recipe");
 		}
 
 	}
