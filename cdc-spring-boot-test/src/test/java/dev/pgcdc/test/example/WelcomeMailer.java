@@ -1,5 +1,6 @@
 package dev.pgcdc.test.example;
 
+import dev.pgcdc.event.Operation;
 import dev.pgcdc.listener.CdcListener;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,7 +18,7 @@ class WelcomeMailer {
 	record Customer(long id, String name, String email) {
 	}
 
-	@CdcListener(tables = "customers", operations = dev.pgcdc.event.Operation.INSERT,
+	@CdcListener(tables = "customers", operations = Operation.INSERT,
 			condition = "row.get('email') != null")
 	void welcome(Customer customer) {
 		// a real mailer would send here; the table stands in for the outbox of the mail server
