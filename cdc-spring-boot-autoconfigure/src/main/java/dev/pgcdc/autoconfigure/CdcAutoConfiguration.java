@@ -16,6 +16,8 @@ import dev.pgcdc.replication.PgConnector;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
 import dev.pgcdc.listener.support.StoppingDispatchErrorHandler;
+import dev.pgcdc.CdcControl;
+import dev.pgcdc.EngineCdcControl;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
 import dev.pgcdc.listener.support.OutboxListenerEndpointFactory;
 import dev.pgcdc.outbox.Inbox;
@@ -100,6 +102,12 @@ public final class CdcAutoConfiguration {
 	@ConditionalOnMissingBean
 	ReplicationEngineLifecycle cdcReplicationEngineLifecycle(ReplicationEngine engine) {
 		return new ReplicationEngineLifecycle(engine);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CdcControl cdcControl(ReplicationEngine engine, ObjectProvider<DataSource> dataSource) {
+		return new EngineCdcControl(engine, dataSource.getIfUnique());
 	}
 
 	@Bean
