@@ -4,6 +4,7 @@ import dev.pgcdc.actuate.CdcEndpoint;
 import dev.pgcdc.actuate.CdcHealthIndicator;
 import dev.pgcdc.actuate.CdcMetrics;
 import dev.pgcdc.actuate.SlotMonitor;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
 import dev.pgcdc.replication.ReplicationEngine;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,8 +55,8 @@ public final class CdcActuatorAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnAvailableEndpoint
 		CdcEndpoint cdcEndpoint(ReplicationEngine engine, ObjectProvider<CdcListenerRegistry> listenerRegistry,
-				SlotMonitor slotMonitor) {
-			return new CdcEndpoint(engine, listenerRegistry::getIfAvailable, slotMonitor);
+				SlotMonitor slotMonitor, ObjectProvider<DeadLetters> deadLetters) {
+			return new CdcEndpoint(engine, listenerRegistry::getIfAvailable, slotMonitor, deadLetters::getIfAvailable);
 		}
 
 	}
