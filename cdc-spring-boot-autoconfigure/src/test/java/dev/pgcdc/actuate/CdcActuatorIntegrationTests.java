@@ -21,6 +21,7 @@ import dev.pgcdc.autoconfigure.CdcRedisAutoConfiguration;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.listener.CdcListener;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
@@ -371,26 +372,37 @@ class CdcActuatorIntegrationTests {
 	}
 
 	@Test
-	void redisDeadLetterReplayedOverHttpAfterTheKeyIsFixed() throws Exception {
+	void redisDeadLetterReplayedOverHttpAndFromJavaAfterTheKeyIsFixed() throws Exception {
 		int port = EmbeddedRedisSupport.shared().port();
 		RedisClient client = RedisClient.create("redis://localhost:" + port);
 		try (StatefulRedisConnection<String, String> redis = client.connect()) {
 			redis.sync().set("act:order:7", "not a hash");
+			redis.sync().set("act:order:9", "not a hash either");
 			httpWithSlot("act_http_redis")
 				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, CdcRedisAutoConfiguration.class))
 				.withPropertyValues("spring.data.redis.port=" + port, "cdc.redis.write.exactly-once=true",
 						"cdc.redis.write.fence-key=act:fence", "cdc.redis.mappings.orders.insert[0]=HSET act:order:{id} status {status}")
 				.run((context) -> {
 					awaitStreaming(context);
-					database.execute("INSERT INTO orders VALUES (7, 'NEW')", "INSERT INTO orders VALUES (8, 'NEW')");
+					database.execute("INSERT INTO orders VALUES (7, 'NEW')", "INSERT INTO orders VALUES (9, 'NEW')",
+							"INSERT INTO orders VALUES (8, 'NEW')");
 					CdcHttp http = CdcHttp.of(context);
 					await().atMost(WAIT).until(() -> "NEW".equals(redis.sync().hget("act:order:8", "status")));
-					Map<String, Object> deadLetter = deadLetters(http, "?listener=redis-sink").get(0);
-					assertThat((String) deadLetter.get("error")).contains("WRONGTYPE", "HSET act:order:7");
-					redis.sync().del("act:order:7");
-					assertThat(http.post("/actuator/cdc/deadletters/" + deadLetter.get("id")).json())
+					List<Map<String, Object>> deadLetters = deadLetters(http, "?listener=redis-sink");
+					assertThat(deadLetters).hasSize(2);
+					Object seven = deadLetters.get(0).get("id");
+					assertThat((String) deadLetters.get(0).get("error")).contains("WRONGTYPE", "HSET act:order:7");
+					Map<String, Object> notFixed = http.post("/actuator/cdc/deadletters/" + seven).json();
+					assertThat(notFixed).containsEntry("failed", seven).containsEntry("replayed", List.of());
+					assertThat((String) notFixed.get("error")).contains("WRONGTYPE", "HSET act:order:7");
+
+					redis.sync().del("act:order:7", "act:order:9");
+					assertThat(http.post("/actuator/cdc/deadletters/" + seven).json())
 						.containsEntry("listenerId", "redis-sink").containsEntry("failed", null);
 					assertThat(redis.sync().hget("act:order:7", "status")).as("not skipped by the fence").isEqualTo("NEW");
+					long nine = ((Number) deadLetters.get(1).get("id")).longValue();
+					context.getBean(DeadLetters.class).replay(nine);
+					assertThat(redis.sync().hget("act:order:9", "status")).isEqualTo("NEW");
 					assertThat(deadLetters(http, "?listener=redis-sink")).isEmpty();
 				});
 		}
