@@ -55,6 +55,9 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 @Endpoint(id = "cdc")
 public class CdcEndpoint {
 
+	/** The path segment of the dead-letter operations. */
+	private static final String DEAD_LETTERS = "deadletters";
+
 	private final ReplicationEngine engine;
 
 	private final Supplier<CdcListenerRegistry> listenerRegistry;
@@ -141,9 +144,6 @@ public class CdcEndpoint {
 			.toList();
 		return perform("snapshot", names);
 	}
-
-	/** The path segment of the dead-letter operations. */
-	private static final String DEAD_LETTERS = "deadletters";
 
 	/**
 	 * List the pending dead letters, oldest first, a page at a time:

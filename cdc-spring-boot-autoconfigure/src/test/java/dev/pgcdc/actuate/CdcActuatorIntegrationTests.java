@@ -296,9 +296,9 @@ class CdcActuatorIntegrationTests {
 			flaky.broken.addAll(List.of(1L, 2L));
 			database.execute("INSERT INTO customers VALUES (1, 'a@x')", "INSERT INTO customers VALUES (2, 'b@x')");
 			CdcHttp http = CdcHttp.of(context);
-			await().atMost(WAIT).until(() -> deadLetters(http, "?listener=flaky").size() == 2);
+			await().atMost(WAIT).until(() -> deadLetters(http, "?listener=flakyCustomers%23on").size() == 2);
 			Map<String, Object> first = deadLetters(http, "").get(0);
-			assertThat(first).containsEntry("listenerId", "flaky").containsEntry("table", "public.customers")
+			assertThat(first).containsEntry("listenerId", "flakyCustomers#on").containsEntry("table", "public.customers")
 				.containsEntry("attempts", 1).containsEntry("changes", 1).containsKeys("xid", "commitLsn", "createdAt");
 			assertThat((String) first.get("error")).contains("customer 1 is broken");
 			Number id = (Number) first.get("id");
@@ -313,13 +313,19 @@ class CdcActuatorIntegrationTests {
 			assertThat(stillBroken.json()).containsEntry("replayed", List.of()).containsEntry("failed", id);
 			assertThat((String) stillBroken.json().get("error")).contains("customer 1 is broken");
 			flaky.broken.clear();
-			assertThat(http.post("/actuator/cdc/deadletters/" + id).json()).containsEntry("listenerId", "flaky")
+			assertThat(http.post("/actuator/cdc/deadletters/" + id).json()).containsEntry("listenerId", "flakyCustomers#on")
 				.containsEntry("replayed", List.of(id)).containsEntry("failed", null);
 			assertThat(flaky.handled).containsExactly(1L);
 			assertThat(deadLetters(http, "")).extracting((deadLetter) -> deadLetter.get("id")).doesNotContain(id);
 			assertThat(http.post("/actuator/cdc/deadletters/" + id).status()).as("replayed already").isEqualTo(400);
 			assertThat(http.post("/actuator/cdc/deadletters/999999").status()).as("no such dead letter").isEqualTo(400);
 			assertThat(http.post("/actuator/cdc/deadletters/x").status()).as("not an id").isEqualTo(400);
+			assertThat(http.get("/actuator/cdc/deadletters?limit=0").status()).isEqualTo(400);
+			Object second = deadLetters(http, "").get(0).get("id");
+			assertThat(http.delete("/actuator/cdc/deadletters/" + second).json()).containsEntry("deleted", true);
+			assertThat(http.delete("/actuator/cdc/deadletters/" + second).json()).containsEntry("deleted", false);
+			assertThat(deadLetters(http, "")).isEmpty();
+			assertThat(flaky.handled).as("a deleted dead letter is not delivered").containsExactly(1L);
 		});
 	}
 
@@ -336,11 +342,11 @@ class CdcActuatorIntegrationTests {
 			await().atMost(WAIT).until(() -> deadLetters(http, "").size() == 3);
 			List<Object> ids = deadLetters(http, "").stream().map((deadLetter) -> deadLetter.get("id")).toList();
 			flaky.broken.removeAll(List.of(1L, 3L));
-			Map<String, Object> partly = http.post("/actuator/cdc/deadletters/listener/flaky").json();
+			Map<String, Object> partly = http.post("/actuator/cdc/deadletters/listener/flakyCustomers%23on").json();
 			assertThat(partly).containsEntry("replayed", List.of(ids.get(0))).containsEntry("failed", ids.get(1));
 			assertThat(flaky.handled).as("3 is not tried before 2 succeeds").containsExactly(1L);
 			flaky.broken.clear();
-			assertThat(http.post("/actuator/cdc/deadletters/listener/flaky").json())
+			assertThat(http.post("/actuator/cdc/deadletters/listener/flakyCustomers%23on").json())
 				.containsEntry("replayed", ids.subList(1, 3)).containsEntry("failed", null);
 			assertThat(flaky.handled).containsExactly(1L, 2L, 3L);
 			assertThat(deadLetters(http, "")).isEmpty();
@@ -360,7 +366,7 @@ class CdcActuatorIntegrationTests {
 				Object id = deadLetters(http, "").get(0).get("id");
 				context.getBean(FlakyCustomers.class).broken.clear();
 				for (String path : List.of("/actuator/cdc/pause", "/actuator/cdc/deadletters/" + id,
-						"/actuator/cdc/deadletters/listener/flaky", "/actuator/cdc/snapshot/orders")) {
+						"/actuator/cdc/deadletters/listener/flakyCustomers%23on", "/actuator/cdc/snapshot/orders")) {
 					assertThat(http.post(path).status()).as(path).isIn(404, 405);
 				}
 				assertThat(http.delete("/actuator/cdc/deadletters/" + id).status()).isIn(404, 405);
@@ -603,7 +609,8 @@ class CdcActuatorIntegrationTests {
 
 		final List<Long> handled = new CopyOnWriteArrayList<>();
 
-		@CdcListener(id = "flaky", tables = "customers")
+		// an id like the default bean#method ones: "#" is %23 in a path
+		@CdcListener(id = "flakyCustomers#on", tables = "customers")
 		void on(ChangeEvent event) {
 			long id = (Long) event.after().get("id");
 			if (this.broken.contains(id)) {
