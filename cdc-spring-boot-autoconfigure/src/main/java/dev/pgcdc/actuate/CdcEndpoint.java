@@ -125,10 +125,12 @@ public class CdcEndpoint {
 
 	/**
 	 * Read tables again while streaming continues:
-	 * {@code POST /actuator/cdc/snapshot/public.orders,public.customers}.
-	 * @param action {@code snapshot}
-	 * @param tables the tables, comma-separated
-	 * @return the engine's state afterwards
+	 * {@code POST /actuator/cdc/snapshot/public.orders,public.customers}; also replays a dead letter,
+	 * {@code POST /actuator/cdc/deadletters/42} (see {@link #replayDeadLetter(String)}), as both share the
+	 * path shape.
+	 * @param action {@code snapshot}, or {@code deadletters}
+	 * @param tables the tables, comma-separated, or the dead letter's id
+	 * @return the engine's state afterwards, or the replay's outcome
 	 */
 	@WriteOperation
 	public OperationResponseBody snapshot(@Selector String action, @Selector String tables) {

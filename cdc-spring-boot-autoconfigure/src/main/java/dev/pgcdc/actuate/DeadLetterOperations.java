@@ -108,14 +108,15 @@ public final class DeadLetterOperations {
 		return new DeleteDescriptor(number, requireStore().delete(number));
 	}
 
+	/**
+	 * Replay one dead letter; whatever fails (the listener, which may well throw an
+	 * {@code IllegalArgumentException} of its own, or a listener that no longer exists) is answered, not thrown.
+	 */
 	private String replay(DeadLetters store, long id, List<Long> replayed) {
 		try {
 			store.replay(id);
 			replayed.add(id);
 			return null;
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidEndpointRequestException(ex.getMessage(), ex.getMessage());
 		}
 		catch (Exception ex) {
 			return this.mask.apply(ex.toString());

@@ -614,7 +614,8 @@ class CdcActuatorIntegrationTests {
 		void on(ChangeEvent event) {
 			long id = (Long) event.after().get("id");
 			if (this.broken.contains(id)) {
-				throw new IllegalStateException("customer " + id + " is broken");
+				// an IllegalArgumentException of the listener's own is a failed replay, not a bad request
+				throw new IllegalArgumentException("customer " + id + " is broken");
 			}
 			this.handled.add(id);
 		}
