@@ -11,16 +11,21 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.TableId;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
 import dev.pgcdc.listener.support.ListenerContainer;
 import dev.pgcdc.listener.support.ListenerStatistics;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
+import dev.pgcdc.replication.Resnapshot;
 import dev.pgcdc.replication.SnapshotProgress;
 import dev.pgcdc.replication.StreamStatistics;
 
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -32,7 +37,13 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * positions, counts, listeners, warnings); {@code POST /actuator/cdc/pause} and
  * {@code POST /actuator/cdc/resume} pause and resume delivery;
  * {@code POST /actuator/cdc/snapshot/public.orders,public.customers} reads tables again while streaming
- * continues.
+ * continues, its progress per table in the {@code resnapshot} field.
+ *
+ * <p>Dead letters: {@code GET /actuator/cdc/deadletters?listener=&after=&limit=} lists the pending ones,
+ * {@code POST /actuator/cdc/deadletters/42} replays one, {@code POST /actuator/cdc/deadletters/listener/orderAudit}
+ * replays all of a listener, {@code DELETE /actuator/cdc/deadletters/42} deletes one (see
+ * {@link DeadLetterOperations}). Everything but the reads is a write operation, refused under
+ * {@code management.endpoint.cdc.access=read-only}.
  *
  * <p>Reading it costs one query of {@code pg_replication_slots} on a connection of its own and reads the
  * engine's counters; it never waits for the stream. When the database cannot be reached the slot
@@ -44,6 +55,9 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 @Endpoint(id = "cdc")
 public class CdcEndpoint {
 
+	/** The path segment of the dead-letter operations. */
+	private static final String DEAD_LETTERS = "deadletters";
+
 	private final ReplicationEngine engine;
 
 	private final Supplier<CdcListenerRegistry> listenerRegistry;
@@ -51,6 +65,8 @@ public class CdcEndpoint {
 	private final SlotMonitor slotMonitor;
 
 	private final Supplier<Map<String, Object>> sinks;
+
+	private final DeadLetterOperations deadLetters;
 
 	/**
 	 * Create the endpoint.
@@ -60,7 +76,7 @@ public class CdcEndpoint {
 	 */
 	public CdcEndpoint(ReplicationEngine engine, Supplier<CdcListenerRegistry> listenerRegistry,
 			SlotMonitor slotMonitor) {
-		this(engine, listenerRegistry, slotMonitor, null);
+		this(engine, listenerRegistry, slotMonitor, null, null);
 	}
 
 	/**
@@ -69,13 +85,15 @@ public class CdcEndpoint {
 	 * @param listenerRegistry supplies the {@code @CdcListener} registry, or {@code null} when there is none
 	 * @param slotMonitor reads the slot's state
 	 * @param sinks supplies the sinks' descriptions by name (such as {@code rabbit}), or {@code null}
+	 * @param deadLetters supplies the dead-letter store, or {@code null} when there is none
 	 */
 	public CdcEndpoint(ReplicationEngine engine, Supplier<CdcListenerRegistry> listenerRegistry,
-			SlotMonitor slotMonitor, Supplier<Map<String, Object>> sinks) {
+			SlotMonitor slotMonitor, Supplier<Map<String, Object>> sinks, Supplier<DeadLetters> deadLetters) {
 		this.sinks = (sinks != null) ? sinks : Map::of;
 		this.engine = Objects.requireNonNull(engine, "engine must not be null");
 		this.listenerRegistry = (listenerRegistry != null) ? listenerRegistry : () -> null;
 		this.slotMonitor = Objects.requireNonNull(slotMonitor, "slotMonitor must not be null");
+		this.deadLetters = new DeadLetterOperations(deadLetters, slotMonitor::mask);
 	}
 
 	/**
@@ -94,7 +112,8 @@ public class CdcEndpoint {
 				lsn(slot.serverLsn()), slot.lagBytes(), slot.retainedWalBytes(), lsn(statistics.receivedLsn()),
 				lsn(this.engine.flushedLsn()), statistics.lastCommitTime(),
 				new EventsDescriptor(statistics.events(), statistics.eventsByTable()), statistics.transactions(),
-				listeners(), snapshot(this.engine.snapshotProgress()), this.engine.queueSize(), statistics.connections(),
+				listeners(), snapshot(this.engine.snapshotProgress()), resnapshot(this.engine.lastResnapshot()),
+				this.engine.queueSize(), statistics.connections(),
 				this.slotMonitor.mask(this.engine.lastError()), warnings, this.sinks.get());
 	}
 
@@ -110,13 +129,18 @@ public class CdcEndpoint {
 
 	/**
 	 * Read tables again while streaming continues:
-	 * {@code POST /actuator/cdc/snapshot/public.orders,public.customers}.
-	 * @param action {@code snapshot}
-	 * @param tables the tables, comma-separated
-	 * @return the engine's state afterwards
+	 * {@code POST /actuator/cdc/snapshot/public.orders,public.customers}; also replays a dead letter,
+	 * {@code POST /actuator/cdc/deadletters/42} (see {@link #replayDeadLetter(String)}), as both share the
+	 * path shape.
+	 * @param action {@code snapshot}, or {@code deadletters}
+	 * @param tables the tables, comma-separated, or the dead letter's id
+	 * @return the engine's state afterwards, or the replay's outcome
 	 */
 	@WriteOperation
-	public ActionDescriptor snapshot(@Selector String action, @Selector String tables) {
+	public OperationResponseBody snapshot(@Selector String action, @Selector String tables) {
+		if (DEAD_LETTERS.equalsIgnoreCase(action.trim())) {
+			return replayDeadLetter(tables);
+		}
 		if (!"snapshot".equalsIgnoreCase(action.trim())) {
 			throw unknown(action);
 		}
@@ -125,6 +149,90 @@ public class CdcEndpoint {
 			.filter((name) -> !name.isEmpty())
 			.toList();
 		return perform("snapshot", names);
+	}
+
+	/**
+	 * List the pending dead letters, oldest first, a page at a time:
+	 * {@code GET /actuator/cdc/deadletters?listener=orderAudit&after=0&limit=50}.
+	 * @param resource {@code deadletters}
+	 * @param listener only this listener's ({@code redis-sink} for the Redis sink), or all
+	 * @param after only ids above this one: the {@code nextAfter} of the previous page
+	 * @param limit the most to return, 1 to 1000, by default 50
+	 * @return the page
+	 */
+	@ReadOperation
+	public DeadLetterOperations.DeadLettersDescriptor deadLetters(@Selector String resource, @Nullable String listener,
+			@Nullable Long after, @Nullable Integer limit) {
+		requireDeadLetters(resource);
+		return this.deadLetters.list(listener, after, limit);
+	}
+
+	/**
+	 * Replay one dead letter to its listener (or to Redis, for the Redis sink's), on the request's thread:
+	 * {@code POST /actuator/cdc/deadletters/42}. Mapped through {@link #snapshot(String, String)}, which
+	 * shares the path shape.
+	 * @param id the dead letter's id
+	 * @return what was replayed, or what it failed with again
+	 */
+	public DeadLetterOperations.ReplayDescriptor replayDeadLetter(String id) {
+		return this.deadLetters.replay(id);
+	}
+
+	/**
+	 * Replay every pending dead letter of a listener, oldest first, stopping at the first that fails again:
+	 * {@code POST /actuator/cdc/deadletters/listener/orderAudit}.
+	 * @param resource {@code deadletters}
+	 * @param scope {@code listener}
+	 * @param listenerId the listener id ({@code redis-sink} for the Redis sink)
+	 * @return what was replayed, and what failed again
+	 */
+	@WriteOperation
+	public DeadLetterOperations.ReplayDescriptor replayDeadLetters(@Selector String resource, @Selector String scope,
+			@Selector String listenerId) {
+		requireDeadLetters(resource);
+		if (!"listener".equalsIgnoreCase(scope.trim())) {
+			throw new InvalidEndpointRequestException("Unknown dead-letter scope '" + scope + "'",
+					"Unknown dead-letter scope '" + scope + "': use POST /actuator/cdc/deadletters/listener/<listener id>");
+		}
+		return this.deadLetters.replayAll(listenerId);
+	}
+
+	/**
+	 * Delete a dead letter without replaying it: {@code DELETE /actuator/cdc/deadletters/42}.
+	 * @param resource {@code deadletters}
+	 * @param id the dead letter's id
+	 * @return whether it existed
+	 */
+	@DeleteOperation
+	public DeadLetterOperations.DeleteDescriptor deleteDeadLetter(@Selector String resource, @Selector String id) {
+		requireDeadLetters(resource);
+		return this.deadLetters.delete(id);
+	}
+
+	private static void requireDeadLetters(String resource) {
+		if (!DEAD_LETTERS.equalsIgnoreCase(resource.trim())) {
+			throw new InvalidEndpointRequestException("Unknown resource '" + resource + "'", "Unknown resource '"
+					+ resource + "': use /actuator/cdc or /actuator/cdc/deadletters");
+		}
+	}
+
+	private static ResnapshotDescriptor resnapshot(Resnapshot resnapshot) {
+		if (resnapshot == null) {
+			return null;
+		}
+		SnapshotProgress progress = resnapshot.progress();
+		Map<TableId, SnapshotProgress.Table> started = new java.util.HashMap<>();
+		progress.tables().forEach((table) -> started.put(table.table(), table));
+		List<ResnapshotTableDescriptor> tables = resnapshot.tables().stream().map((table) -> {
+			SnapshotProgress.Table read = started.get(table);
+			if (read == null) {
+				return new ResnapshotTableDescriptor(table.toString(), 0, null, false);
+			}
+			return new ResnapshotTableDescriptor(table.toString(), read.rowsDone(),
+					(read.estimatedRows() >= 0) ? read.estimatedRows() : null, read.done());
+		}).toList();
+		return new ResnapshotDescriptor(resnapshot.status().name(), tables, progress.rowsDone(), progress.startedAt(),
+				progress.finishedAt(), resnapshot.failure());
 	}
 
 	private ActionDescriptor perform(String action, List<String> tables) {
@@ -217,6 +325,7 @@ public class CdcEndpoint {
 	 * @param transactions transactions delivered
 	 * @param listeners the {@code @CdcListener} methods
 	 * @param snapshot the initial snapshot being read or last read by this engine; {@code null} when none
+	 * @param resnapshot the re-snapshot running or last run by this engine; {@code null} when none
 	 * @param queueSize items waiting between the reader and the dispatcher
 	 * @param connections replication connections opened; more than one means reconnections
 	 * @param lastError the last error that interrupted streaming, if not recovered since
@@ -227,6 +336,7 @@ public class CdcEndpoint {
 	public record CdcDescriptor(EngineState state, boolean paused, SlotDescriptor slot, String serverLsn,
 			Long lagBytes, Long retainedWalBytes, String receivedLsn, String flushedLsn, Instant lastCommitTime,
 			EventsDescriptor events, long transactions, List<ListenerDescriptor> listeners, SnapshotDescriptor snapshot,
+			ResnapshotDescriptor resnapshot,
 			int queueSize, long connections, String lastError, List<String> warnings,
 			Map<String, Object> sinks) implements OperationResponseBody {
 
@@ -299,6 +409,37 @@ public class CdcEndpoint {
 	 * @param done whether it was read completely
 	 */
 	public record SnapshotTableDescriptor(String table, long estimatedRows, long rowsDone, boolean done) {
+
+	}
+
+	/**
+	 * The re-snapshot ({@code POST /actuator/cdc/snapshot/<tables>}) running, or last run, by this engine.
+	 *
+	 * @param state {@code RUNNING}, {@code DONE}, {@code STOPPED} (continues on the next start) or
+	 * {@code FAILED}
+	 * @param tables every table asked for, in reading order, those not started yet included
+	 * @param rowsDone rows read so far in this run, all tables
+	 * @param startedAt when it started
+	 * @param finishedAt when it finished reading every table; {@code null} while it runs or if it did not
+	 * @param failure the error that ended it, or {@code null}
+	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	public record ResnapshotDescriptor(String state, List<ResnapshotTableDescriptor> tables, long rowsDone,
+			Instant startedAt, Instant finishedAt, String failure) {
+
+	}
+
+	/**
+	 * One table of a re-snapshot.
+	 *
+	 * @param table the table, {@code schema.table}
+	 * @param rowsDone rows read so far in this run
+	 * @param rowsTotal the planner's estimate of its rows when it started; {@code null} before it starts or
+	 * for a table never analyzed
+	 * @param done whether it was read completely
+	 */
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	public record ResnapshotTableDescriptor(String table, long rowsDone, Long rowsTotal, boolean done) {
 
 	}
 

@@ -6,6 +6,7 @@ import dev.pgcdc.actuate.CdcEndpoint;
 import dev.pgcdc.actuate.CdcHealthIndicator;
 import dev.pgcdc.actuate.CdcMetrics;
 import dev.pgcdc.actuate.SlotMonitor;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
 import dev.pgcdc.rabbit.RabbitSinkStatistics;
 import dev.pgcdc.replication.ReplicationEngine;
@@ -57,11 +58,12 @@ public final class CdcActuatorAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnAvailableEndpoint
 		CdcEndpoint cdcEndpoint(ReplicationEngine engine, ObjectProvider<CdcListenerRegistry> listenerRegistry,
-				SlotMonitor slotMonitor, ObjectProvider<RabbitSinkStatistics> rabbit) {
+				SlotMonitor slotMonitor, ObjectProvider<RabbitSinkStatistics> rabbit,
+				ObjectProvider<DeadLetters> deadLetters) {
 			return new CdcEndpoint(engine, listenerRegistry::getIfAvailable, slotMonitor, () -> {
 				RabbitSinkStatistics statistics = rabbit.getIfUnique();
 				return (statistics != null) ? Map.of("rabbit", statistics.describe()) : Map.of();
-			});
+			}, deadLetters::getIfAvailable);
 		}
 
 	}

@@ -1,5 +1,6 @@
 package dev.pgcdc.autoconfigure;
 
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
@@ -10,7 +11,9 @@ import dev.pgcdc.listener.CdcErrorHandler;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.support.CdcListenerAnnotationBeanPostProcessor;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
+import dev.pgcdc.listener.support.DeadLetterTargets;
 import dev.pgcdc.listener.support.JdbcDeadLetters;
+import dev.pgcdc.listener.support.JdbcDeadLetters.DeadLetterTarget;
 import dev.pgcdc.listener.support.RetrySpec;
 import dev.pgcdc.replication.PgConnector;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
@@ -135,9 +138,21 @@ public final class CdcAutoConfiguration {
 		@ConditionalOnMissingBean(DeadLetters.class)
 		JdbcDeadLetters cdcDeadLetters(CdcProperties properties, ReplicationSettings settings,
 				ObjectProvider<DataSource> dataSource, ObjectProvider<JdbcConnectionDetails> connectionDetails,
-				ValueConverter valueConverter, ObjectProvider<CdcListenerRegistry> registry) {
+				ValueConverter valueConverter, ObjectProvider<CdcListenerRegistry> registry,
+				ObjectProvider<DeadLetterTargets> otherTargets) {
 			return new JdbcDeadLetters(captured(settings, dataSource, connectionDetails), properties.getListener().getDeadLetterTable(),
-					valueConverter, (id) -> registry.getObject().deadLetterTarget(id));
+					valueConverter, (id) -> deadLetterTarget(id, registry, otherTargets));
+		}
+
+		/** A listener's target, else another consumer's (the Redis sink's dead letters). */
+		private static DeadLetterTarget deadLetterTarget(String id, ObjectProvider<CdcListenerRegistry> registry,
+				ObjectProvider<DeadLetterTargets> otherTargets) {
+			DeadLetterTarget target = registry.getObject().deadLetterTarget(id);
+			return (target != null) ? target : otherTargets.orderedStream()
+				.map((targets) -> targets.deadLetterTarget(id))
+				.filter(Objects::nonNull)
+				.findFirst()
+				.orElse(null);
 		}
 
 		@Bean

@@ -36,6 +36,23 @@ public interface DeadLetters {
 	List<DeadLetter> pending(int limit);
 
 	/**
+	 * Return a page of the dead letters not yet replayed, oldest first: those of one listener (or of all)
+	 * with an id above {@code afterId}. The default filters {@link #pending(int)}; stores override it with
+	 * a query.
+	 * @param listenerId the listener, {@code null} for all
+	 * @param afterId return ids above this one (the last id of the previous page; 0 for the first page)
+	 * @param limit the most to return
+	 * @return the dead letters
+	 */
+	default List<DeadLetter> pending(String listenerId, long afterId, int limit) {
+		return pending(Integer.MAX_VALUE).stream()
+			.filter((deadLetter) -> deadLetter.id() > afterId)
+			.filter((deadLetter) -> listenerId == null || listenerId.equals(deadLetter.listenerId()))
+			.limit(limit)
+			.toList();
+	}
+
+	/**
 	 * Return one dead letter.
 	 * @param id its id
 	 * @return the dead letter, or {@code null} if there is none with that id

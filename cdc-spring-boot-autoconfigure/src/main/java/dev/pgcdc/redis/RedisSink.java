@@ -12,6 +12,8 @@ import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.TransactionEvent;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
+import dev.pgcdc.listener.support.DeadLetterTargets;
+import dev.pgcdc.listener.support.JdbcDeadLetters.DeadLetterTarget;
 import dev.pgcdc.replication.ChangeConsumer;
 import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
@@ -31,9 +33,17 @@ import org.springframework.context.SmartLifecycle;
  * ({@link #completedPosition()}), so a crash or a Redis outage never loses a change; with
  * {@link RedisSinkSettings#exactlyOnce() exactly-once} the replays after a crash are skipped too.
  *
+ * <p>A transaction Redis refused a command of, stored as a dead letter of {@value #DEAD_LETTER_ID}, is
+ * applied again with {@link #replay(List)} (or {@code DeadLetters.replay(id)}, or
+ * {@code POST /actuator/cdc/deadletters/{id}}) once the data in Redis is fixed; see
+ * {@link #replay(List)} for what that means for exactly-once.
+ *
  * @author pgcdc
  */
-public final class RedisSink implements ChangeConsumer, SmartLifecycle {
+public final class RedisSink implements ChangeConsumer, SmartLifecycle, DeadLetterTargets {
+
+	/** The listener id the sink's dead letters are stored under. */
+	public static final String DEAD_LETTER_ID = RefusedCommandPolicy.DEAD_LETTER_ID;
 
 	private final List<ChangePlanner> planners;
 
@@ -49,6 +59,8 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 
 	private final RedisSinkStatistics statistics = new RedisSinkStatistics();
 
+	private final RedisDeadLetterReplay deadLetterReplay;
+
 	private List<ChangeEvent> changes;
 
 	private volatile EngineControl control;
@@ -60,6 +72,13 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 
 	RedisSink(List<ChangePlanner> planners, LettuceChannel channel, RedisSinkSettings settings, String fenceKey,
 			Supplier<DeadLetters> deadLetters) {
+		this(planners, channel, settings, fenceKey, deadLetters, () -> {
+			throw new IllegalStateException("This Redis sink was created without a way to replay dead letters");
+		});
+	}
+
+	RedisSink(List<ChangePlanner> planners, LettuceChannel channel, RedisSinkSettings settings, String fenceKey,
+			Supplier<DeadLetters> deadLetters, Supplier<LettuceChannel> replayChannels) {
 		this.planners = List.copyOf(planners);
 		this.channel = channel;
 		this.settings = settings;
@@ -67,6 +86,36 @@ public final class RedisSink implements ChangeConsumer, SmartLifecycle {
 		this.queue = new ArrayBlockingQueue<>(Math.max(1, settings.queueCapacity()));
 		this.writer = new RedisWriter(this.queue, this.planners, settings, channel, fenceKey, this.statistics,
 				this.deadLetters, () -> this.control);
+		this.deadLetterReplay = new RedisDeadLetterReplay(this.planners, replayChannels, settings.batchSize());
+	}
+
+	/**
+	 * Apply a dead-lettered transaction of this sink to Redis again, once the data is fixed, on the caller's
+	 * thread and a connection of its own: the changes are planned by the same mappings and stream settings
+	 * and sent in one MULTI/EXEC block.
+	 * <p>A replay bypasses the exactly-once fence: it is neither checked (the refused transaction's block
+	 * ran, so the fence already covers it and would discard the replay) nor moved. Every command of the
+	 * transaction runs again, including those that succeeded the first time: idempotent commands (HSET,
+	 * SET, SADD, DEL) end in the same state, others (XADD, INCRBY, LPUSH, PUBLISH) take effect twice. The
+	 * stored row images are applied as they were, even if newer transactions changed the same keys since;
+	 * re-snapshot the table instead when that matters.
+	 * @param changes the changes of the dead letter ({@link dev.pgcdc.listener.DeadLetter#changes()})
+	 * @throws RedisCommandFailedException if Redis refuses a command again
+	 * @throws Exception if Redis cannot be reached
+	 */
+	public void replay(List<ChangeEvent> changes) throws Exception {
+		this.deadLetterReplay.replay(changes);
+	}
+
+	/**
+	 * Return the target of this sink's dead letters, so that {@code DeadLetters.replay(id)} applies them
+	 * to Redis again.
+	 * @param listenerId the id a dead letter was stored under
+	 * @return the target for {@value #DEAD_LETTER_ID}, otherwise {@code null}
+	 */
+	@Override
+	public DeadLetterTarget deadLetterTarget(String listenerId) {
+		return DEAD_LETTER_ID.equals(listenerId) ? this::replay : null;
 	}
 
 	/**

@@ -53,7 +53,8 @@ public final class RedisSinkFactory {
 		}
 		String fenceKey = settings.fenceKey().replace("{slot}", replication.slotName());
 		LettuceChannel channel = LettuceChannel.create(connectionFactory, settings.timeout());
-		return new RedisSink(planners, channel, settings, fenceKey, deadLetters);
+		return new RedisSink(planners, channel, settings, fenceKey, deadLetters,
+				() -> LettuceChannel.create(connectionFactory, settings.timeout()));
 	}
 
 	private static void check(RedisSinkSettings settings) {

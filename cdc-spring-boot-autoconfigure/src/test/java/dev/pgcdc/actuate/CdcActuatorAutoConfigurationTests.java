@@ -217,7 +217,14 @@ class CdcActuatorAutoConfigurationTests {
 	void webOperationsArePauseAndResumeUnderCdc() {
 		this.runner.withPropertyValues("management.endpoints.web.exposure.include=cdc").run((context) -> {
 			Map<String, WebOperation> operations = webOperations(context);
-			assertThat(operations).containsOnlyKeys("cdc", "cdc/{action}", "cdc/{action}/{tables}");
+			assertThat(operations).containsOnlyKeys("cdc", "cdc/{action}", "cdc/{action}/{tables}", "cdc/{resource}",
+					"cdc/{resource}/{id}", "cdc/{resource}/{scope}/{listenerId}");
+			assertThat(operations.get("cdc/{resource}").getRequestPredicate().getHttpMethod())
+				.as("the dead letters").isEqualTo(WebEndpointHttpMethod.GET);
+			assertThat(operations.get("cdc/{resource}/{id}").getRequestPredicate().getHttpMethod())
+				.as("delete a dead letter").isEqualTo(WebEndpointHttpMethod.DELETE);
+			assertThat(operations.get("cdc/{resource}/{scope}/{listenerId}").getRequestPredicate().getHttpMethod())
+				.as("replay all of a listener").isEqualTo(WebEndpointHttpMethod.POST);
 			assertThat(operations.get("cdc/{action}/{tables}").getRequestPredicate().getHttpMethod())
 				.isEqualTo(WebEndpointHttpMethod.POST);
 			assertThat(operations.get("cdc").getRequestPredicate().getHttpMethod()).isEqualTo(WebEndpointHttpMethod.GET);

@@ -3,7 +3,11 @@ package dev.pgcdc.actuate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import dev.pgcdc.actuate.CdcEndpoint.ActionDescriptor;
@@ -13,16 +17,22 @@ import dev.pgcdc.actuate.CdcEndpoint.SnapshotDescriptor;
 import dev.pgcdc.actuate.CdcEndpoint.SnapshotTableDescriptor;
 import dev.pgcdc.autoconfigure.CdcActuatorAutoConfiguration;
 import dev.pgcdc.autoconfigure.CdcAutoConfiguration;
+import dev.pgcdc.autoconfigure.CdcRedisAutoConfiguration;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.listener.CdcListener;
+import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.replication.EngineState;
 import dev.pgcdc.replication.ReplicationEngine;
 import dev.pgcdc.test.EmbeddedPostgresSupport;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
+import dev.pgcdc.test.EmbeddedRedisSupport;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +44,7 @@ import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException
 import org.springframework.boot.actuate.endpoint.jackson.EndpointJsonMapper;
 import org.springframework.boot.actuate.endpoint.web.WebOperation;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration;
 import org.springframework.boot.health.autoconfigure.registry.HealthContributorRegistryAutoConfiguration;
 import org.springframework.boot.health.contributor.Health;
@@ -246,6 +257,167 @@ class CdcActuatorIntegrationTests {
 	}
 
 	@Test
+	void resnapshotProgressPerTableOverHttpWhileAndAfterItRuns() throws Exception {
+		database.execute("INSERT INTO orders SELECT n, 'OLD' FROM generate_series(1, 2500) AS n", "ANALYZE orders");
+		httpWithSlot("act_http_resnapshot").withUserConfiguration(GatedSnapshotReader.class).run((context) -> {
+			awaitStreaming(context);
+			CdcHttp http = CdcHttp.of(context);
+			assertThat(http.get("/actuator/cdc").json()).containsEntry("resnapshot", null);
+			assertThat(http.post("/actuator/cdc/snapshot/orders,customers").status()).isEqualTo(200);
+			// the listener holds the second chunk of orders: the first (1,000 rows) is done, nothing else; customers
+			// was never analyzed, so it has no estimate
+			await().atMost(WAIT).untilAsserted(() -> assertThat(http.get("/actuator/cdc").json().get("resnapshot"))
+				.asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsEntry("state", "RUNNING")
+				.containsEntry("rowsDone", 1000)
+				.containsEntry("finishedAt", null)
+				.containsEntry("failure", null)
+				.containsEntry("tables", List.of(table("public.orders", 1000, 2500, false),
+						table("public.customers", 0, null, false)))
+				.satisfies((resnapshot) -> assertThat(resnapshot.get("startedAt")).isNotNull()));
+			context.getBean(GatedSnapshotReader.class).gate.countDown();
+			await().atMost(WAIT).untilAsserted(() -> assertThat(http.get("/actuator/cdc").json().get("resnapshot"))
+				.asInstanceOf(InstanceOfAssertFactories.MAP)
+				.containsEntry("state", "DONE")
+				.containsEntry("rowsDone", 2500)
+				.containsEntry("tables", List.of(table("public.orders", 2500, 2500, true),
+						table("public.customers", 0, null, true)))
+				.satisfies((resnapshot) -> assertThat(resnapshot.get("finishedAt")).isNotNull()));
+			assertThat(http.get("/actuator/cdc").json()).containsEntry("snapshot", null)
+				.containsKeys("state", "slot", "lagBytes", "listeners");
+		});
+	}
+
+	@Test
+	void deadLettersListedPagedAndReplayedOverHttp() throws Exception {
+		httpWithSlot("act_http_dead").withUserConfiguration(FlakyCustomers.class).run((context) -> {
+			awaitStreaming(context);
+			FlakyCustomers flaky = context.getBean(FlakyCustomers.class);
+			flaky.broken.addAll(List.of(1L, 2L));
+			database.execute("INSERT INTO customers VALUES (1, 'a@x')", "INSERT INTO customers VALUES (2, 'b@x')");
+			CdcHttp http = CdcHttp.of(context);
+			await().atMost(WAIT).until(() -> deadLetters(http, "?listener=flakyCustomers%23on").size() == 2);
+			Map<String, Object> first = deadLetters(http, "").get(0);
+			assertThat(first).containsEntry("listenerId", "flakyCustomers#on").containsEntry("table", "public.customers")
+				.containsEntry("attempts", 1).containsEntry("changes", 1).containsKeys("xid", "commitLsn", "createdAt");
+			assertThat((String) first.get("error")).contains("customer 1 is broken");
+			Number id = (Number) first.get("id");
+			Map<String, Object> page = http.get("/actuator/cdc/deadletters?limit=1").json();
+			assertThat(page).containsEntry("nextAfter", id);
+			assertThat(deadLetters(http, "?after=" + id)).singleElement()
+				.satisfies((second) -> assertThat((String) second.get("error")).contains("customer 2"));
+			assertThat(deadLetters(http, "?listener=someoneElse")).isEmpty();
+
+			CdcHttp.Response stillBroken = http.post("/actuator/cdc/deadletters/" + id);
+			assertThat(stillBroken.status()).isEqualTo(200);
+			assertThat(stillBroken.json()).containsEntry("replayed", List.of()).containsEntry("failed", id);
+			assertThat((String) stillBroken.json().get("error")).contains("customer 1 is broken");
+			flaky.broken.clear();
+			assertThat(http.post("/actuator/cdc/deadletters/" + id).json()).containsEntry("listenerId", "flakyCustomers#on")
+				.containsEntry("replayed", List.of(id)).containsEntry("failed", null);
+			assertThat(flaky.handled).containsExactly(1L);
+			assertThat(deadLetters(http, "")).extracting((deadLetter) -> deadLetter.get("id")).doesNotContain(id);
+			assertThat(http.post("/actuator/cdc/deadletters/" + id).status()).as("replayed already").isEqualTo(400);
+			assertThat(http.post("/actuator/cdc/deadletters/999999").status()).as("no such dead letter").isEqualTo(400);
+			assertThat(http.post("/actuator/cdc/deadletters/x").status()).as("not an id").isEqualTo(400);
+			assertThat(http.get("/actuator/cdc/deadletters?limit=0").status()).isEqualTo(400);
+			Object second = deadLetters(http, "").get(0).get("id");
+			assertThat(http.delete("/actuator/cdc/deadletters/" + second).json()).containsEntry("deleted", true);
+			assertThat(http.delete("/actuator/cdc/deadletters/" + second).json()).containsEntry("deleted", false);
+			assertThat(deadLetters(http, "")).isEmpty();
+			assertThat(flaky.handled).as("a deleted dead letter is not delivered").containsExactly(1L);
+		});
+	}
+
+	@Test
+	void replayAllOfAListenerStopsAtTheFirstThatFailsAgain() throws Exception {
+		httpWithSlot("act_http_replay_all").withUserConfiguration(FlakyCustomers.class).run((context) -> {
+			awaitStreaming(context);
+			FlakyCustomers flaky = context.getBean(FlakyCustomers.class);
+			flaky.broken.addAll(List.of(1L, 2L, 3L));
+			for (int id = 1; id <= 3; id++) {
+				database.execute("INSERT INTO customers VALUES (" + id + ", 'c" + id + "@x')");
+			}
+			CdcHttp http = CdcHttp.of(context);
+			await().atMost(WAIT).until(() -> deadLetters(http, "").size() == 3);
+			List<Object> ids = deadLetters(http, "").stream().map((deadLetter) -> deadLetter.get("id")).toList();
+			flaky.broken.removeAll(List.of(1L, 3L));
+			Map<String, Object> partly = http.post("/actuator/cdc/deadletters/listener/flakyCustomers%23on").json();
+			assertThat(partly).containsEntry("replayed", List.of(ids.get(0))).containsEntry("failed", ids.get(1));
+			assertThat(flaky.handled).as("3 is not tried before 2 succeeds").containsExactly(1L);
+			flaky.broken.clear();
+			assertThat(http.post("/actuator/cdc/deadletters/listener/flakyCustomers%23on").json())
+				.containsEntry("replayed", ids.subList(1, 3)).containsEntry("failed", null);
+			assertThat(flaky.handled).containsExactly(1L, 2L, 3L);
+			assertThat(deadLetters(http, "")).isEmpty();
+		});
+	}
+
+	@Test
+	void readOnlyAccessRefusesTheWriteOperations() throws Exception {
+		httpWithSlot("act_http_read_only").withUserConfiguration(FlakyCustomers.class)
+			.withPropertyValues("management.endpoint.cdc.access=read-only")
+			.run((context) -> {
+				awaitStreaming(context);
+				context.getBean(FlakyCustomers.class).broken.add(1L);
+				database.execute("INSERT INTO customers VALUES (1, 'a@x')");
+				CdcHttp http = CdcHttp.of(context);
+				await().atMost(WAIT).until(() -> deadLetters(http, "").size() == 1);
+				Object id = deadLetters(http, "").get(0).get("id");
+				context.getBean(FlakyCustomers.class).broken.clear();
+				for (String path : List.of("/actuator/cdc/pause", "/actuator/cdc/deadletters/" + id,
+						"/actuator/cdc/deadletters/listener/flakyCustomers%23on", "/actuator/cdc/snapshot/orders")) {
+					assertThat(http.post(path).status()).as(path).isIn(404, 405);
+				}
+				assertThat(http.delete("/actuator/cdc/deadletters/" + id).status()).isIn(404, 405);
+				assertThat(http.get("/actuator/cdc").json()).containsEntry("state", "STREAMING")
+					.containsEntry("resnapshot", null);
+				assertThat(deadLetters(http, "")).singleElement().satisfies((left) -> assertThat(left).containsEntry("id", id));
+				assertThat(context.getBean(FlakyCustomers.class).handled).isEmpty();
+			});
+	}
+
+	@Test
+	void redisDeadLetterReplayedOverHttpAndFromJavaAfterTheKeyIsFixed() throws Exception {
+		int port = EmbeddedRedisSupport.shared().port();
+		RedisClient client = RedisClient.create("redis://localhost:" + port);
+		try (StatefulRedisConnection<String, String> redis = client.connect()) {
+			redis.sync().set("act:order:7", "not a hash");
+			redis.sync().set("act:order:9", "not a hash either");
+			httpWithSlot("act_http_redis")
+				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, CdcRedisAutoConfiguration.class))
+				.withPropertyValues("spring.data.redis.port=" + port, "cdc.redis.write.exactly-once=true",
+						"cdc.redis.write.fence-key=act:fence", "cdc.redis.mappings.orders.insert[0]=HSET act:order:{id} status {status}")
+				.run((context) -> {
+					awaitStreaming(context);
+					database.execute("INSERT INTO orders VALUES (7, 'NEW')", "INSERT INTO orders VALUES (9, 'NEW')",
+							"INSERT INTO orders VALUES (8, 'NEW')");
+					CdcHttp http = CdcHttp.of(context);
+					await().atMost(WAIT).until(() -> "NEW".equals(redis.sync().hget("act:order:8", "status")));
+					List<Map<String, Object>> deadLetters = deadLetters(http, "?listener=redis-sink");
+					assertThat(deadLetters).hasSize(2);
+					Object seven = deadLetters.get(0).get("id");
+					assertThat((String) deadLetters.get(0).get("error")).contains("WRONGTYPE", "HSET act:order:7");
+					Map<String, Object> notFixed = http.post("/actuator/cdc/deadletters/" + seven).json();
+					assertThat(notFixed).containsEntry("failed", seven).containsEntry("replayed", List.of());
+					assertThat((String) notFixed.get("error")).contains("WRONGTYPE", "HSET act:order:7");
+
+					redis.sync().del("act:order:7", "act:order:9");
+					assertThat(http.post("/actuator/cdc/deadletters/" + seven).json())
+						.containsEntry("listenerId", "redis-sink").containsEntry("failed", null);
+					assertThat(redis.sync().hget("act:order:7", "status")).as("not skipped by the fence").isEqualTo("NEW");
+					long nine = ((Number) deadLetters.get(1).get("id")).longValue();
+					context.getBean(DeadLetters.class).replay(nine);
+					assertThat(redis.sync().hget("act:order:9", "status")).isEqualTo("NEW");
+					assertThat(deadLetters(http, "?listener=redis-sink")).isEmpty();
+				});
+		}
+		finally {
+			client.shutdown();
+		}
+	}
+
+	@Test
 	void pausedIsUpWithinTheThreshold() {
 		withSlot("act_health_paused").run((context) -> {
 			awaitStreaming(context);
@@ -371,6 +543,28 @@ class CdcActuatorIntegrationTests {
 				+ ") AS n");
 	}
 
+	private org.springframework.boot.test.context.runner.WebApplicationContextRunner httpWithSlot(String slot) {
+		return CdcHttp.runner().withPropertyValues(database.cdcProperties(slot))
+			.withPropertyValues("cdc.publication.tables=orders,customers", "cdc.status-interval=500ms",
+					"cdc.listener.retry.max-attempts=1", "cdc.listener.dead-letter-table=dl_" + slot);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<Map<String, Object>> deadLetters(CdcHttp http, String query) throws Exception {
+		CdcHttp.Response response = http.get("/actuator/cdc/deadletters" + query);
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return (List<Map<String, Object>>) response.json().get("deadLetters");
+	}
+
+	private static Map<String, Object> table(String name, int rowsDone, Integer rowsTotal, boolean done) {
+		Map<String, Object> table = new java.util.LinkedHashMap<>();
+		table.put("table", name);
+		table.put("rowsDone", rowsDone);
+		table.put("rowsTotal", rowsTotal);
+		table.put("done", done);
+		return table;
+	}
+
 	private static void awaitStreaming(ApplicationContext context) {
 		ReplicationEngine engine = context.getBean(ReplicationEngine.class);
 		await().atMost(WAIT).until(() -> engine.state() == EngineState.STREAMING);
@@ -388,6 +582,42 @@ class CdcActuatorIntegrationTests {
 		@CdcListener(id = "orderAudit", tables = "orders")
 		void on(ChangeEvent event) {
 			this.received.add(event);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class GatedSnapshotReader {
+
+		final CountDownLatch gate = new CountDownLatch(1);
+
+		private int snapshotRows;
+
+		@CdcListener(id = "gated", tables = "orders", operations = Operation.SNAPSHOT)
+		void on(ChangeEvent event) throws InterruptedException {
+			if (++this.snapshotRows > 1000) {
+				this.gate.await(60, TimeUnit.SECONDS);
+			}
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class FlakyCustomers {
+
+		final Set<Long> broken = ConcurrentHashMap.newKeySet();
+
+		final List<Long> handled = new CopyOnWriteArrayList<>();
+
+		// an id like the default bean#method ones: "#" is %23 in a path
+		@CdcListener(id = "flakyCustomers#on", tables = "customers")
+		void on(ChangeEvent event) {
+			long id = (Long) event.after().get("id");
+			if (this.broken.contains(id)) {
+				// an IllegalArgumentException of the listener's own is a failed replay, not a bad request
+				throw new IllegalArgumentException("customer " + id + " is broken");
+			}
+			this.handled.add(id);
 		}
 
 	}

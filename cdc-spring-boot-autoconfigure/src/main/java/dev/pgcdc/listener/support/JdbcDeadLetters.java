@@ -300,14 +300,23 @@ public class JdbcDeadLetters implements DeadLetters {
 
 	@Override
 	public List<DeadLetter> pending(int limit) {
+		return pending(null, 0, limit);
+	}
+
+	@Override
+	public List<DeadLetter> pending(String listenerId, long afterId, int limit) {
 		if (limit < 0) {
 			throw new IllegalArgumentException("limit must not be negative, was " + limit);
 		}
-		String sql = "SELECT " + COLUMNS + " FROM " + this.qualifiedTable
-				+ " WHERE replayed_at IS NULL ORDER BY id LIMIT ?";
+		String sql = "SELECT " + COLUMNS + " FROM " + this.qualifiedTable + " WHERE replayed_at IS NULL AND id > ?"
+				+ ((listenerId != null) ? " AND listener_id = ?" : "") + " ORDER BY id LIMIT ?";
 		try (Connection connection = autoCommitConnection();
 				PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setInt(1, limit);
+			statement.setLong(1, afterId);
+			if (listenerId != null) {
+				statement.setString(2, listenerId);
+			}
+			statement.setInt((listenerId != null) ? 3 : 2, limit);
 			List<DeadLetter> deadLetters = new ArrayList<>();
 			try (ResultSet result = statement.executeQuery()) {
 				while (result.next()) {
