@@ -41,7 +41,7 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 	static final String DEBEZIUM = "debezium";
 
 	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
-			REDIS);
+			REDIS, DEBEZIUM);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";
 
@@ -70,6 +70,8 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                      pg_recvlogical PostgreSQL's C client, if installed: a second opinion on raw
 			                      redis          pgcdc's Redis sink with HSET w1:{id} {pairs:*} + SADD w1:ids {id}
 			                                     into a Redis started for the run; rows counted once in Redis
+			                      debezium       the peer: Debezium Embedded, PostgreSQL connector with pgoutput,
+			                                     its own slot and publication, a no-op Connect-format consumer
 			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
 			  --repeat=N        run the variants N times, interleaved (raw, full, ..., raw, full, ...);

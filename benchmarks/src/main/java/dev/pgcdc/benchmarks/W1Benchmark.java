@@ -133,6 +133,8 @@ public final class W1Benchmark {
 									options.rows(), endLsn, options.timeoutMillis());
 							case Options.REDIS -> new RedisVariant(database).run(slots.get(i), options.rows(),
 									options.timeoutMillis());
+							case Options.DEBEZIUM -> new DebeziumVariant(database).run(slots.get(i), options.rows(),
+									options.timeoutMillis());
 							default -> new FullPathVariant(database).run(variant, slots.get(i), options.rows(),
 									options.timeoutMillis());
 						};
