@@ -16,12 +16,13 @@ import java.util.stream.Collectors;
  * Runs workload W1 (design.md section 8) and prints rows per second of each variant and its ratio to the
  * raw pgjdbc stream measured in the same run.
  *
- * <p>Order of a run: start (or connect to) the server; create table {@code w1}, the publication and one
+ * <p>Order of a run: start (or connect to) the server; create table {@code w1}, the publications and one
  * slot per variant run; insert the rows in transactions of 1,000; then drain each slot in turn with its
- * variant, by default {@code raw, full, full-values, cdc-listener, raw}. The baseline is the mean of the
- * raw runs, so that warm-up and caching favour neither side. Time is counted from the first row received
- * to the last one; the time to the first row (connecting, application start-up, decoding the first
- * transaction) is shown apart.
+ * variant, by default {@code raw, full, full-values, cdc-listener, redis, raw}, as many rounds as
+ * {@code --repeat} asks, one after the other. A round's baseline is the mean of its raw runs, so that warm-up
+ * and caching favour neither side; {@link RunSummary} gives median (min-max) over the rounds. Time is
+ * counted from the first row received to the last one; the time to the first row (connecting, application
+ * start-up, decoding the first transaction) is shown apart.
  *
  * <p>Exit status 0 when every variant received every row, 1 when one did not, 2 on bad usage or a failed
  * set-up. See docs/benchmarks.md.
@@ -40,6 +41,10 @@ public final class W1Benchmark {
 			return;
 		}
 		Locale.setDefault(Locale.ROOT);
+		if (args.length > 0 && args[0].equals("latency")) {
+			ListenerLatencyBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+			return;
+		}
 		if (args.length > 0 && args[0].equals(LargeTransactionBenchmark.CHILD)) {
 			LargeTransactionBenchmark.child(java.util.Arrays.copyOfRange(args, 1, args.length));
 			return;
