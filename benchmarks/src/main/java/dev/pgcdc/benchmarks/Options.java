@@ -40,8 +40,10 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String DEBEZIUM = "debezium";
 
+	static final String RABBIT = "rabbit";
+
 	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
-			REDIS, DEBEZIUM);
+			REDIS, DEBEZIUM, RABBIT);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";
 
@@ -72,6 +74,9 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                                     into a Redis started for the run; rows counted once in Redis
 			                      debezium       the peer: Debezium Embedded, PostgreSQL connector with pgoutput,
 			                                     its own slot and publication, a no-op Connect-format consumer
+			                      rabbit         pgcdc's RabbitMQ sink (native JSON, publisher confirms) into a
+			                                     private broker node started for the run (rabbitmq-server
+			                                     installed); rows counted once the broker confirmed them
 			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
 			  --repeat=N        run the variants N times, interleaved (raw, full, ..., raw, full, ...);

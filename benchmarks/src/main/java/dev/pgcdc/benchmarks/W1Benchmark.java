@@ -140,6 +140,8 @@ public final class W1Benchmark {
 									options.timeoutMillis());
 							case Options.DEBEZIUM -> new DebeziumVariant(database).run(slots.get(i), options.rows(),
 									options.timeoutMillis());
+							case Options.RABBIT -> new RabbitVariant(database).run(slots.get(i), options.rows(),
+									options.timeoutMillis());
 							default -> new FullPathVariant(database).run(variant, slots.get(i), options.rows(),
 									options.timeoutMillis());
 						};
@@ -253,6 +255,7 @@ public final class W1Benchmark {
 				summary.medianAgainstDebezium(Options.CDC_LISTENER), 2.5, true);
 		target(out, summary, Options.REDIS, "Redis sink (HSET + SADD) >= 0.5 x raw", summary.medianRatio(Options.REDIS),
 				0.5, true);
+		target(out, summary, Options.RABBIT, "RabbitMQ sink >= 0.4 x raw", summary.medianRatio(Options.RABBIT), 0.4, true);
 		List<String> disturbed = new ArrayList<>();
 		for (RunSummary.Run run : runs) {
 			double others = run.result().othersPercent();

@@ -50,6 +50,8 @@ public class CdcEndpoint {
 
 	private final SlotMonitor slotMonitor;
 
+	private final Supplier<Map<String, Object>> sinks;
+
 	/**
 	 * Create the endpoint.
 	 * @param engine the engine to describe and control
@@ -58,6 +60,19 @@ public class CdcEndpoint {
 	 */
 	public CdcEndpoint(ReplicationEngine engine, Supplier<CdcListenerRegistry> listenerRegistry,
 			SlotMonitor slotMonitor) {
+		this(engine, listenerRegistry, slotMonitor, null);
+	}
+
+	/**
+	 * Create the endpoint.
+	 * @param engine the engine to describe and control
+	 * @param listenerRegistry supplies the {@code @CdcListener} registry, or {@code null} when there is none
+	 * @param slotMonitor reads the slot's state
+	 * @param sinks supplies the sinks' descriptions by name (such as {@code rabbit}), or {@code null}
+	 */
+	public CdcEndpoint(ReplicationEngine engine, Supplier<CdcListenerRegistry> listenerRegistry,
+			SlotMonitor slotMonitor, Supplier<Map<String, Object>> sinks) {
+		this.sinks = (sinks != null) ? sinks : Map::of;
 		this.engine = Objects.requireNonNull(engine, "engine must not be null");
 		this.listenerRegistry = (listenerRegistry != null) ? listenerRegistry : () -> null;
 		this.slotMonitor = Objects.requireNonNull(slotMonitor, "slotMonitor must not be null");
@@ -80,7 +95,7 @@ public class CdcEndpoint {
 				lsn(this.engine.flushedLsn()), statistics.lastCommitTime(),
 				new EventsDescriptor(statistics.events(), statistics.eventsByTable()), statistics.transactions(),
 				listeners(), snapshot(this.engine.snapshotProgress()), this.engine.queueSize(), statistics.connections(),
-				this.slotMonitor.mask(this.engine.lastError()), warnings);
+				this.slotMonitor.mask(this.engine.lastError()), warnings, this.sinks.get());
 	}
 
 	/**
@@ -206,12 +221,14 @@ public class CdcEndpoint {
 	 * @param connections replication connections opened; more than one means reconnections
 	 * @param lastError the last error that interrupted streaming, if not recovered since
 	 * @param warnings risks to the database server and what to do about them
+	 * @param sinks the sinks (such as {@code rabbit}: state, backlog, confirmed position, counters), by name
 	 */
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	public record CdcDescriptor(EngineState state, boolean paused, SlotDescriptor slot, String serverLsn,
 			Long lagBytes, Long retainedWalBytes, String receivedLsn, String flushedLsn, Instant lastCommitTime,
 			EventsDescriptor events, long transactions, List<ListenerDescriptor> listeners, SnapshotDescriptor snapshot,
-			int queueSize, long connections, String lastError, List<String> warnings) implements OperationResponseBody {
+			int queueSize, long connections, String lastError, List<String> warnings,
+			Map<String, Object> sinks) implements OperationResponseBody {
 
 	}
 

@@ -119,6 +119,9 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 				(statistics) -> Math.max(0, statistics.connections() - 1))
 			.description("Replication connections opened after the first one")
 			.register(registry);
+		FunctionCounter.builder("cdc.transactions.skipped", this.engine.statistics(), StreamStatistics::skippedTransactions)
+			.description("Transactions marked with CdcControl.skipCurrentTransaction(), delivered to no consumer")
+			.register(registry);
 		Timer commitLatency = Timer.builder("cdc.commit.latency")
 			.description("Time from a transaction's commit on the server to the end of its dispatch")
 			.publishPercentiles(0.5, 0.99)

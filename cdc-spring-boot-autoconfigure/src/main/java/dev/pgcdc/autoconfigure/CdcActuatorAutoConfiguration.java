@@ -1,10 +1,13 @@
 package dev.pgcdc.autoconfigure;
 
+import java.util.Map;
+
 import dev.pgcdc.actuate.CdcEndpoint;
 import dev.pgcdc.actuate.CdcHealthIndicator;
 import dev.pgcdc.actuate.CdcMetrics;
 import dev.pgcdc.actuate.SlotMonitor;
 import dev.pgcdc.listener.support.CdcListenerRegistry;
+import dev.pgcdc.rabbit.RabbitSinkStatistics;
 import dev.pgcdc.replication.ReplicationEngine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -54,8 +57,11 @@ public final class CdcActuatorAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnAvailableEndpoint
 		CdcEndpoint cdcEndpoint(ReplicationEngine engine, ObjectProvider<CdcListenerRegistry> listenerRegistry,
-				SlotMonitor slotMonitor) {
-			return new CdcEndpoint(engine, listenerRegistry::getIfAvailable, slotMonitor);
+				SlotMonitor slotMonitor, ObjectProvider<RabbitSinkStatistics> rabbit) {
+			return new CdcEndpoint(engine, listenerRegistry::getIfAvailable, slotMonitor, () -> {
+				RabbitSinkStatistics statistics = rabbit.getIfUnique();
+				return (statistics != null) ? Map.of("rabbit", statistics.describe()) : Map.of();
+			});
 		}
 
 	}

@@ -16,6 +16,8 @@ import dev.pgcdc.replication.PgConnector;
 import dev.pgcdc.listener.support.ApplicationEventPublishingConsumer;
 import dev.pgcdc.listener.support.ConversionServiceValueConverter;
 import dev.pgcdc.listener.support.StoppingDispatchErrorHandler;
+import dev.pgcdc.CdcControl;
+import dev.pgcdc.EngineCdcControl;
 import dev.pgcdc.listener.support.ReplicationEngineLifecycle;
 import dev.pgcdc.listener.support.OutboxListenerEndpointFactory;
 import dev.pgcdc.outbox.Inbox;
@@ -104,13 +106,19 @@ public final class CdcAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	CdcControl cdcControl(ReplicationEngine engine, ObjectProvider<DataSource> dataSource) {
+		return new EngineCdcControl(engine, dataSource.getIfUnique());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	CdcSnapshots cdcSnapshots(ReplicationEngine engine) {
 		return new CdcSnapshots(engine);
 	}
 
 	/** The retry settings of listeners that set none, shared by {@code @CdcListener} and {@code @OutboxListener}. */
 	private static RetrySpec retrySpec(CdcProperties properties) {
-		CdcProperties.Listener.Retry retry = properties.getListener().getRetry();
+		CdcListenerProperties.Retry retry = properties.getListener().getRetry();
 		return new RetrySpec(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval());
 	}
@@ -177,7 +185,7 @@ public final class CdcAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		OutboxSchema cdcOutboxSchema(CdcProperties properties, DataSource dataSource, OutboxCodec codec) {
-			CdcProperties.Outbox outbox = properties.getOutbox();
+			CdcOutboxProperties outbox = properties.getOutbox();
 			return new OutboxSchema(dataSource, codec.table(), TableId.parse(outbox.getInboxTable()),
 					outbox.getMode() == OutboxMode.TABLE, outbox.isInitializeSchema());
 		}
@@ -213,7 +221,7 @@ public final class CdcAutoConfiguration {
 		@ConditionalOnMissingBean
 		OutboxPruner cdcOutboxPruner(CdcProperties properties, DataSource dataSource, OutboxSchema schema,
 				OutboxCodec codec) {
-			CdcProperties.Outbox outbox = properties.getOutbox();
+			CdcOutboxProperties outbox = properties.getOutbox();
 			return new OutboxPruner(dataSource, schema, (outbox.getMode() == OutboxMode.TABLE) ? codec.table() : null,
 					TableId.parse(outbox.getInboxTable()), outbox.getRetention(), outbox.getPruneInterval(),
 					outbox.getPruneBatchSize());

@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.pgcdc.listener.FailurePolicy;
-import dev.pgcdc.outbox.OutboxMode;
 import dev.pgcdc.replication.OriginFilter;
 import dev.pgcdc.replication.SnapshotMode;
 
@@ -58,13 +56,15 @@ public class CdcProperties {
 
 	private final ApplicationEvents applicationEvents = new ApplicationEvents();
 
-	private final Listener listener = new Listener();
+	@NestedConfigurationProperty
+	private final CdcListenerProperties listener = new CdcListenerProperties();
 
 	private final Health health = new Health();
 
 	private final Snapshot snapshot = new Snapshot();
 
-	private final Outbox outbox = new Outbox();
+	@NestedConfigurationProperty
+	private final CdcOutboxProperties outbox = new CdcOutboxProperties();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -122,7 +122,7 @@ public class CdcProperties {
 		return this.applicationEvents;
 	}
 
-	public Listener getListener() {
+	public CdcListenerProperties getListener() {
 		return this.listener;
 	}
 
@@ -134,123 +134,8 @@ public class CdcProperties {
 		return this.snapshot;
 	}
 
-	public Outbox getOutbox() {
+	public CdcOutboxProperties getOutbox() {
 		return this.outbox;
-	}
-
-	/**
-	 * The transactional outbox: how {@code Outbox.publish} stores events and how long they are kept.
-	 */
-	public static class Outbox {
-
-		/**
-		 * Whether to offer the outbox (Outbox, Inbox, @OutboxListener); it also needs Jackson and the
-		 * application's DataSource.
-		 */
-		private boolean enabled = true;
-
-		/**
-		 * The table of the Inbox helper (ids of processed events per consumer), optionally schema-qualified;
-		 * created on start when initialize-schema is on; its changes are never delivered.
-		 */
-		private String inboxTable = "cdc_inbox";
-
-		/**
-		 * Where published events go: table (a row in the outbox table, pruned after the retention) or message
-		 * (a transactional logical decoding message; nothing stored, nothing to prune).
-		 */
-		private OutboxMode mode = OutboxMode.TABLE;
-
-		/**
-		 * The outbox table, optionally schema-qualified; its changes reach @CdcListener methods only when
-		 * they name it.
-		 */
-		private String table = "cdc_outbox";
-
-		/**
-		 * How long outbox rows are kept before the pruning job deletes them; 0 keeps them forever.
-		 */
-		private Duration retention = Duration.ofDays(7);
-
-		/**
-		 * Whether to create the outbox table on start when it is missing.
-		 */
-		private boolean initializeSchema = true;
-
-		/**
-		 * How often the pruning job deletes rows older than the retention.
-		 */
-		private Duration pruneInterval = Duration.ofHours(1);
-
-		/**
-		 * Rows deleted per statement by the pruning job, so that pruning never holds long locks.
-		 */
-		private int pruneBatchSize = 10_000;
-
-		public boolean isEnabled() {
-			return this.enabled;
-		}
-
-		public void setEnabled(boolean enabled) {
-			this.enabled = enabled;
-		}
-
-		public String getInboxTable() {
-			return this.inboxTable;
-		}
-
-		public void setInboxTable(String inboxTable) {
-			this.inboxTable = inboxTable;
-		}
-
-		public OutboxMode getMode() {
-			return this.mode;
-		}
-
-		public void setMode(OutboxMode mode) {
-			this.mode = mode;
-		}
-
-		public String getTable() {
-			return this.table;
-		}
-
-		public void setTable(String table) {
-			this.table = table;
-		}
-
-		public Duration getRetention() {
-			return this.retention;
-		}
-
-		public void setRetention(Duration retention) {
-			this.retention = retention;
-		}
-
-		public boolean isInitializeSchema() {
-			return this.initializeSchema;
-		}
-
-		public void setInitializeSchema(boolean initializeSchema) {
-			this.initializeSchema = initializeSchema;
-		}
-
-		public Duration getPruneInterval() {
-			return this.pruneInterval;
-		}
-
-		public void setPruneInterval(Duration pruneInterval) {
-			this.pruneInterval = pruneInterval;
-		}
-
-		public int getPruneBatchSize() {
-			return this.pruneBatchSize;
-		}
-
-		public void setPruneBatchSize(int pruneBatchSize) {
-			this.pruneBatchSize = pruneBatchSize;
-		}
-
 	}
 
 	/**
@@ -551,107 +436,6 @@ public class CdcProperties {
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
-		}
-
-	}
-
-	/**
-	 * How {@code @CdcListener} methods are retried and what happens when they keep failing.
-	 */
-	public static class Listener {
-
-		/**
-		 * What to do with an event a listener still fails on after the last attempt: dead-letter (store it
-		 * in the dead-letter table and go on), stop (stop capturing; the event is delivered again after a
-		 * restart), or skip (log it and go on).
-		 */
-		private FailurePolicy failurePolicy = FailurePolicy.DEAD_LETTER;
-
-		/**
-		 * Table for dead letters, optionally schema-qualified; created on start when a listener may need it.
-		 */
-		private String deadLetterTable = "cdc_dead_letter";
-
-		private final Retry retry = new Retry();
-
-		public FailurePolicy getFailurePolicy() {
-			return this.failurePolicy;
-		}
-
-		public void setFailurePolicy(FailurePolicy failurePolicy) {
-			this.failurePolicy = failurePolicy;
-		}
-
-		public String getDeadLetterTable() {
-			return this.deadLetterTable;
-		}
-
-		public void setDeadLetterTable(String deadLetterTable) {
-			this.deadLetterTable = deadLetterTable;
-		}
-
-		public Retry getRetry() {
-			return this.retry;
-		}
-
-		/**
-		 * Retries of a failing listener, with exponential back-off; a listener can set its own
-		 * {@code maxAttempts}.
-		 */
-		public static class Retry {
-
-			/**
-			 * Total attempts per event, the first one included.
-			 */
-			private int maxAttempts = 3;
-
-			/**
-			 * Wait after the first failure.
-			 */
-			private Duration initialInterval = Duration.ofMillis(200);
-
-			/**
-			 * Factor by which the wait grows after each further failure.
-			 */
-			private double multiplier = 2.0;
-
-			/**
-			 * Longest wait between attempts.
-			 */
-			private Duration maxInterval = Duration.ofSeconds(10);
-
-			public int getMaxAttempts() {
-				return this.maxAttempts;
-			}
-
-			public void setMaxAttempts(int maxAttempts) {
-				this.maxAttempts = maxAttempts;
-			}
-
-			public Duration getInitialInterval() {
-				return this.initialInterval;
-			}
-
-			public void setInitialInterval(Duration initialInterval) {
-				this.initialInterval = initialInterval;
-			}
-
-			public double getMultiplier() {
-				return this.multiplier;
-			}
-
-			public void setMultiplier(double multiplier) {
-				this.multiplier = multiplier;
-			}
-
-			public Duration getMaxInterval() {
-				return this.maxInterval;
-			}
-
-			public void setMaxInterval(Duration maxInterval) {
-				this.maxInterval = maxInterval;
-			}
-
 		}
 
 	}

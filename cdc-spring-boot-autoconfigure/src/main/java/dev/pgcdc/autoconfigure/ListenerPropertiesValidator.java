@@ -15,8 +15,8 @@ final class ListenerPropertiesValidator {
 	private ListenerPropertiesValidator() {
 	}
 
-	static void validate(CdcProperties.Listener listener) {
-		CdcProperties.Listener.Retry retry = listener.getRetry();
+	static void validate(CdcListenerProperties listener) {
+		CdcListenerProperties.Retry retry = listener.getRetry();
 		if (retry.getMaxAttempts() < 1) {
 			throw new InvalidConfigurationPropertyValueException("cdc.listener.retry.max-attempts", retry.getMaxAttempts(),
 					"Use 1 (no retry) or more.");
@@ -34,7 +34,7 @@ final class ListenerPropertiesValidator {
 		requireTable("cdc.listener.dead-letter-table", listener.getDeadLetterTable(), "cdc_dead_letter");
 	}
 
-	static void validate(CdcProperties.Outbox outbox) {
+	static void validate(CdcOutboxProperties outbox) {
 		if (outbox.getMode() == null) {
 			throw new InvalidConfigurationPropertyValueException("cdc.outbox.mode", null, "Use table or message.");
 		}

@@ -155,6 +155,21 @@ public final class ChangeEventJson {
 	}
 
 	/**
+	 * Return the database name of a JDBC URL, for Debezium's {@code source.db}.
+	 * @param jdbcUrl the URL
+	 * @return the last path segment, without the query
+	 */
+	public static String databaseName(String jdbcUrl) {
+		String path = jdbcUrl;
+		int query = path.indexOf('?');
+		if (query >= 0) {
+			path = path.substring(0, query);
+		}
+		int slash = path.lastIndexOf('/');
+		return (slash >= 0) ? path.substring(slash + 1) : path;
+	}
+
+	/**
 	 * Render a row image as the native format writes it ({@code before} and {@code after}).
 	 * @param row the row
 	 * @return a JSON object

@@ -216,6 +216,10 @@ public final class DebeziumValueEncoder {
 		if (value == null) {
 			out.append("null");
 		}
+		else if (typeOid == MONEY && value instanceof Double amount) {
+			// money decodes to a Double, as pgjdbc's getObject gives it; Debezium writes it as a decimal
+			appendMoney(out, BigDecimal.valueOf(amount));
+		}
 		else if (value instanceof BigDecimal decimal) {
 			appendDecimal(out, decimal, typeModifier);
 		}
@@ -350,7 +354,11 @@ public final class DebeziumValueEncoder {
 			RedisValues.appendJsonString(out, text);
 			return;
 		}
-		amount = (negative ? amount.negate() : amount).setScale(MONEY_SCALE, RoundingMode.HALF_UP);
+		appendMoney(out, negative ? amount.negate() : amount);
+	}
+
+	private void appendMoney(StringBuilder out, BigDecimal value) {
+		BigDecimal amount = value.setScale(MONEY_SCALE, RoundingMode.HALF_UP);
 		switch (this.decimalHandling) {
 			case DOUBLE -> out.append(amount.doubleValue());
 			case STRING -> RedisValues.appendJsonString(out, amount.toPlainString());

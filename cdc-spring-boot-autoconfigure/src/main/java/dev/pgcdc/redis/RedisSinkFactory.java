@@ -79,13 +79,7 @@ public final class RedisSinkFactory {
 
 	/** The database name of a JDBC URL, for Debezium's {@code source.db}. */
 	static String database(String jdbcUrl) {
-		String path = jdbcUrl;
-		int query = path.indexOf('?');
-		if (query >= 0) {
-			path = path.substring(0, query);
-		}
-		int slash = path.lastIndexOf('/');
-		return (slash >= 0) ? path.substring(slash + 1) : path;
+		return ChangeEventJson.databaseName(jdbcUrl);
 	}
 
 }

@@ -34,6 +34,23 @@ final class HeartbeatConnection {
 		}
 	}
 
+	/**
+	 * Write a transactional message and return its position: the server flushes it at its commit, so the
+	 * reader receives it as soon as it is committed.
+	 */
+	dev.pgcdc.event.Lsn emitMarker(String prefix) throws SQLException {
+		synchronized (this.lock) {
+			try (PreparedStatement statement = openLocked()
+				.prepareStatement("SELECT pg_logical_emit_message(true, ?, '')::text")) {
+				statement.setString(1, prefix);
+				try (var result = statement.executeQuery()) {
+					result.next();
+					return dev.pgcdc.event.Lsn.parse(result.getString(1));
+				}
+			}
+		}
+	}
+
 	boolean publicationExists(String publication) throws SQLException {
 		synchronized (this.lock) {
 			try (PreparedStatement statement = openLocked()

@@ -2,8 +2,11 @@ package dev.pgcdc.replication;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.ValueConverter;
@@ -30,6 +33,17 @@ public final class ReplicationEngine {
 	/** Prefix of the heartbeat messages the engine writes; never delivered to consumers. */
 	public static final String HEARTBEAT_PREFIX = "pgcdc-heartbeat";
 
+	/**
+	 * Prefix of the transactional message that marks its transaction as not for delivery: the rest of the
+	 * transaction reaches no consumer, its position is still confirmed.
+	 */
+	public static final String SKIP_PREFIX = "pgcdc-skip";
+
+	/** Prefix of the messages {@link #awaitCaughtUp(Duration)} writes; never delivered to consumers. */
+	public static final String CAUGHT_UP_PREFIX = "pgcdc-caught-up";
+
+	private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
 	private static final Log logger = LogFactory.getLog(ReplicationEngine.class);
 
 	private final ReplicationSettings settings;
@@ -55,6 +69,9 @@ public final class ReplicationEngine {
 	private final PositionAcknowledger acknowledger;
 
 	private final HeartbeatConnection heartbeatConnection;
+
+	/** The connection {@link #awaitCaughtUp} writes its markers on, apart from the heartbeats'. */
+	private final HeartbeatConnection markerConnection;
 
 	private volatile boolean started;
 
@@ -108,6 +125,7 @@ public final class ReplicationEngine {
 				() -> this.run.running() && this.run.connected(), this.run::running, ResnapshotCoordinator.CHUNK_ROWS);
 		this.acknowledger = new PositionAcknowledger(this.flushTracker, settings.statusInterval());
 		this.heartbeatConnection = new HeartbeatConnection(this.connector);
+		this.markerConnection = new HeartbeatConnection(this.connector);
 		this.parts = new EngineParts(settings, this.connector, this.run, this.activity, this.acknowledger,
 				this.flushTracker, this.continuation, this.resnapshots, this.statistics, converter, this.internalTables,
 				new SlotCreator(settings), new DeliveryGate());
@@ -189,6 +207,7 @@ public final class ReplicationEngine {
 			if (this.run.state() != EngineState.FAILED) {
 				this.run.state(EngineState.STOPPED);
 			}
+			this.markerConnection.close();
 			logger.info("Stopped streaming slot '" + this.settings.slotName() + "' at " + this.acknowledger.acknowledged());
 		}
 	}
@@ -223,6 +242,49 @@ public final class ReplicationEngine {
 				}
 				logger.info("Resumed delivery from slot '" + this.settings.slotName() + "'");
 			}
+		}
+	}
+
+	/**
+	 * Wait until every transaction committed before this call has been handled by every consumer, including
+	 * the work consumers finish on their own threads. Writes a small transactional message and waits until
+	 * the position every consumer has completed passes it, so an idle database answers after one round
+	 * trip. While delivery is {@linkplain #pause() paused} this waits (and returns {@code false} at the
+	 * timeout); on a stopped or failed engine it returns {@code false} at once. A database that cannot be
+	 * reached is tried again until the timeout.
+	 * @param timeout how long to wait at most
+	 * @return {@code true} if caught up, {@code false} if the timeout passed first or capture is not running
+	 */
+	public boolean awaitCaughtUp(Duration timeout) {
+		Objects.requireNonNull(timeout, "timeout must not be null");
+		long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+		Lsn marker = null;
+		long pause = TimeUnit.MILLISECONDS.toNanos(1);
+		while (true) {
+			if (!this.started || this.run.state() == EngineState.FAILED || Thread.currentThread().isInterrupted()) {
+				return false;
+			}
+			if (marker == null) {
+				try {
+					marker = this.markerConnection.emitMarker(CAUGHT_UP_PREFIX);
+					continue;
+				}
+				catch (SQLException ex) {
+					this.markerConnection.close();
+					logger.debug("Could not write the caught-up marker; trying again", ex);
+					pause = MAX_POLL_NANOS * 10;
+				}
+			}
+			else if (this.flushTracker.flushable().compareTo(marker) >= 0) {
+				return true;
+			}
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				return false;
+			}
+			// consumers' own threads report no progress event to wait on: look often at first, then less
+			LockSupport.parkNanos(Math.min(pause, remaining));
+			pause = Math.min(pause * 2, (marker != null) ? MAX_POLL_NANOS : MAX_POLL_NANOS * 10);
 		}
 	}
 

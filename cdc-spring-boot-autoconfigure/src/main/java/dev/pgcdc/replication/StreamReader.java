@@ -80,6 +80,9 @@ final class StreamReader implements Runnable {
 
 	private final DeliveryGate gate;
 
+	/** Drops the rest of a transaction marked with a skip message; reader thread only. */
+	private final TransactionSkip skip = new TransactionSkip();
+
 	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
 	private String unconfirmedSqlState;
 
@@ -215,8 +218,8 @@ final class StreamReader implements Runnable {
 		if ("42704".equals(failure.sqlState())) {
 			// after a primary failover the slot may be missing on the new primary: say so, not just "missing"
 			String failover = FailoverSlots.explainMissingSlot(this.connector, this.settings.slotName());
-			if (failover != null) {
-				return stop(failover, ex);
+			if (failover != null && failover.contains("promoted from a standby")) {
+				return stop(ex.getMessage() + ". " + failover, ex);
 			}
 		}
 		if (failure.kind() == FailureClassifier.Kind.PERMANENT
@@ -244,6 +247,7 @@ final class StreamReader implements Runnable {
 
 	private void stream(PGReplicationStream stream) throws SQLException {
 		this.activity.inTransaction(false);
+		this.skip.reset();
 		PgOutputDecoder decoder = new PgOutputDecoder(1);
 		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
 		EventBatch batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
@@ -262,7 +266,10 @@ final class StreamReader implements Runnable {
 			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
 			int size = buffer.remaining();
 			PgOutputMessage message = decoder.decode(buffer);
-			if (message instanceof Insert insert) {
+			if (this.skip.drops(message)) {
+				// marked with CdcControl.skipCurrentTransaction(): nothing more of it reaches a consumer
+			}
+			else if (message instanceof Insert insert) {
 				addChange(batch, assembler.insert(insert, lsn), size);
 			}
 			else if (message instanceof Update update) {
@@ -274,6 +281,7 @@ final class StreamReader implements Runnable {
 			else if (message instanceof Begin begin) {
 				this.activity.inTransaction(true);
 				assembler.begin(begin);
+				this.skip.begin();
 				TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
 				if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
 					batch.add(new StreamReset(), 0);
@@ -284,6 +292,8 @@ final class StreamReader implements Runnable {
 			}
 			else if (message instanceof Commit commit) {
 				Lsn endLsn = new Lsn(commit.endLsn());
+				// a skipped transaction's commit still goes through: its position is confirmed like any other
+				this.skip.committed(assembler.xid(), new Lsn(commit.commitLsn()), this.statistics);
 				batch.add(new Committed(
 						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
 						size);
@@ -324,6 +334,14 @@ final class StreamReader implements Runnable {
 						}
 					}
 				}
+			}
+			else if (message instanceof Message logical && logical.transactional()
+					&& logical.prefix().equals(ReplicationEngine.SKIP_PREFIX)) {
+				this.skip.start();
+			}
+			else if (message instanceof Message logical
+					&& logical.prefix().equals(ReplicationEngine.CAUGHT_UP_PREFIX)) {
+				// never delivered: awaitCaughtUp waits for its transaction's commit to be handled
 			}
 			else if (message instanceof Message logical) {
 				if (!logical.prefix().startsWith(StreamKeepalive.HEARTBEAT_PREFIX)
@@ -368,6 +386,7 @@ final class StreamReader implements Runnable {
 	 */
 	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
 		if (event != null) {
+			this.skip.delivered();
 			dev.pgcdc.event.ChangeEvent observed = this.resnapshots.observe(event);
 			if (this.continuation.keep()) {
 				batch.add(observed, size);

@@ -28,6 +28,10 @@ public final class StreamStatistics {
 
 	private final LongAdder connections = new LongAdder();
 
+	private final LongAdder skippedTransactions = new LongAdder();
+
+	private final LongAdder skippedChanges = new LongAdder();
+
 	private volatile Instant lastCommitTime;
 
 	private volatile LongConsumer commitLatency;
@@ -79,6 +83,27 @@ public final class StreamStatistics {
 
 	void received(Lsn lsn) {
 		this.receivedLsn = lsn;
+	}
+
+	void transactionSkipped(long changes) {
+		this.skippedTransactions.increment();
+		this.skippedChanges.add(changes);
+	}
+
+	/**
+	 * Return how many transactions were marked to be skipped and reached no consumer.
+	 * @return the number of skipped transactions
+	 */
+	public long skippedTransactions() {
+		return this.skippedTransactions.sum();
+	}
+
+	/**
+	 * Return how many row changes and messages of skipped transactions were dropped.
+	 * @return the number of dropped items
+	 */
+	public long skippedChanges() {
+		return this.skippedChanges.sum();
 	}
 
 	public long events() {

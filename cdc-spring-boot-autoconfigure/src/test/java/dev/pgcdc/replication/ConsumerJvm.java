@@ -49,6 +49,27 @@ public final class ConsumerJvm {
 	}
 
 	/**
+	 * Start a consuming application (256 MB heap) and wait until it prints {@code STREAMING} once more.
+	 * @param main its main class
+	 * @param log where its output goes, appended after a {@code --- run <run>} line
+	 * @param run the run number, for the log
+	 * @param args its arguments
+	 * @return the running process
+	 */
+	public static Process startStreaming(Class<?> main, Path log, int run, String... args) throws IOException {
+		Files.writeString(log, "--- run " + run + "\n", java.nio.file.StandardOpenOption.CREATE,
+				java.nio.file.StandardOpenOption.APPEND);
+		long before = Files.readString(log).split("STREAMING", -1).length;
+		Process process = start(main, log, "256m", args);
+		await().atMost(Duration.ofSeconds(60))
+			.until(() -> !process.isAlive() || Files.readString(log).split("STREAMING", -1).length > before);
+		org.assertj.core.api.Assertions.assertThat(process.isAlive())
+			.as("consumer JVM started; log: %s", Files.readString(log))
+			.isTrue();
+		return process;
+	}
+
+	/**
 	 * Start a class's {@code main} in a new JVM with the test class path, appending its output to a log.
 	 */
 	public static Process start(Class<?> main, Path log, String maxHeap, String... args) throws IOException {

@@ -1,0 +1,82 @@
+package dev.pgcdc.rabbit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import dev.pgcdc.event.Lsn;
+import dev.pgcdc.replication.EngineState;
+import dev.pgcdc.replication.ReplicationEngine;
+import dev.pgcdc.replication.ReplicationSettings;
+import dev.pgcdc.rabbit.RabbitTestSupport.Received;
+import dev.pgcdc.test.EmbeddedPostgresSupport;
+import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
+import dev.pgcdc.test.EmbeddedRabbitExtension;
+import dev.pgcdc.test.EmbeddedRabbitSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The broker stopped for 20 seconds in the middle of a workload: the sink retries with back-off, confirms
+ * nothing the broker has not confirmed, and after the restart every change is in the queue, in commit order
+ * (a message published again after the outage keeps its message id).
+ */
+@ExtendWith(EmbeddedRabbitExtension.class)
+class RabbitOutageTests {
+
+	@Test
+	void brokerDownForTwentySecondsLosesNothingAndKeepsOrder() throws Exception {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("rabbit_outage");
+		database.execute("CREATE TABLE orders (id int PRIMARY KEY, status text)");
+		ReplicationSettings settings = RabbitTestSupport.settings(database, "rabbit_outage", List.of("orders"));
+		try (EmbeddedRabbitSupport.Node rabbit = EmbeddedRabbitSupport.startNew("outage")) {
+			RabbitTestSupport.queue(rabbit, "cdc", "outage.orders", "public.orders.*");
+			CachingConnectionFactory factory = rabbit.connectionFactory();
+			RabbitSink sink = RabbitSinkFactory.create(RabbitSinkSettings.defaults()
+				.withRetry(Duration.ofMillis(200), Duration.ofSeconds(1)), settings, null, factory, null);
+			ReplicationEngine engine = RabbitTestSupport.engine(settings, List.of(sink));
+			sink.start();
+			engine.start();
+			try {
+				await().atMost(Duration.ofSeconds(60)).until(() -> engine.state() == EngineState.STREAMING);
+				CompletableFuture<Integer> workload = CompletableFuture
+					.supplyAsync(() -> RabbitTestSupport.orderWorkload(database, 3_000, 5, 1));
+				await().atMost(Duration.ofSeconds(60)).until(() -> sink.statistics().confirmed() >= 2_000);
+				rabbit.stop();
+				long stoppedAt = System.nanoTime();
+				await().atMost(Duration.ofSeconds(10)).until(() -> sink.statistics().retries() > 0);
+				assertThat(sink.statistics().state()).isEqualTo(RabbitSinkState.RETRYING);
+				Lsn confirmedWhenDown = sink.confirmedLsn();
+				// the deliberate outage: 20 s without a broker while PostgreSQL keeps committing
+				await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21)).until(() -> true);
+				assertThat(sink.confirmedLsn()).as("nothing confirmed while the broker is down").isEqualTo(confirmedWhenDown);
+				assertThat(Lsn.parse(database.confirmedFlush("rabbit_outage")))
+					.as("PostgreSQL's confirmed position never passes an unconfirmed message")
+					.isLessThanOrEqualTo(confirmedWhenDown);
+				assertThat(sink.statistics().backlog()).as("the window is bounded").isLessThanOrEqualTo(1024);
+				rabbit.start();
+				double outage = (System.nanoTime() - stoppedAt) / 1e9;
+				int changes = workload.get();
+				List<Received> received = RabbitTestSupport.drainDistinct(rabbit, "outage.orders", changes);
+				List<Received> distinct = RabbitTestSupport.firstOccurrences(received);
+				assertThat(distinct).as("every change, none lost").hasSize(changes);
+				RabbitTestSupport.assertCommitOrder(distinct);
+				await().atMost(Duration.ofSeconds(30)).until(() -> sink.statistics().backlog() == 0);
+				System.out.printf("RabbitMQ outage: down %.1f s, %d retries, %d changes, %d messages (%d again after "
+						+ "the outage), in commit order%n", outage, sink.statistics().retries(), changes,
+						received.size(), received.size() - distinct.size());
+			}
+			finally {
+				engine.stop();
+				sink.stop();
+				factory.destroy();
+			}
+		}
+	}
+
+}
