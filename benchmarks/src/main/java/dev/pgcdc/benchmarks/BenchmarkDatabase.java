@@ -45,7 +45,7 @@ final class BenchmarkDatabase implements AutoCloseable {
 		EmbeddedPostgres server = EmbeddedPostgres.builder()
 			.setPGStartupWait(Duration.ofSeconds(60))
 			.setServerConfig("wal_level", "logical")
-			.setServerConfig("max_replication_slots", "10")
+			.setServerConfig("max_replication_slots", "64")
 			.setServerConfig("max_wal_senders", "10")
 			.setServerConfig("fsync", "off")
 			.setServerConfig("synchronous_commit", "off")

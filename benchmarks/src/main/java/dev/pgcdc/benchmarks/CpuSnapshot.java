@@ -23,9 +23,21 @@ import java.nio.file.Path;
  * ({@code pgcdc-dispatch-*}, {@code pgcdc-listener-*})
  * @param jvmReadCalls read system calls of this JVM so far ({@code syscr} of {@code /proc/self/io}), or -1;
  * while rows flow nearly all are reads of the replication socket
+ * @param sinkCpuNanos CPU time of the sinks' threads ({@code pgcdc-redis-*}, {@code lettuce-*},
+ * {@code pgcdc-rabbit-*}, {@code AMQP *})
+ * @param childTicks CPU ticks of the live processes this JVM started, other than PostgreSQL (Redis, RabbitMQ),
+ * or -1
  */
 record CpuSnapshot(long nanos, long jvmCpuNanos, long serverCpuTicks, long machineBusyTicks, long machineTotalTicks,
-		long readerCpuNanos, long dispatchCpuNanos, long jvmReadCalls) {
+		long readerCpuNanos, long dispatchCpuNanos, long jvmReadCalls, long sinkCpuNanos, long childTicks) {
+
+	/** Reader threads: pgcdc's, the raw variant's, and Debezium's connector threads that read and decode. */
+	static final String[] READER_THREADS = { "pgcdc-reader-", "raw-reader-", "debezium-postgresconnector-" };
+
+	/** Dispatch threads: pgcdc's dispatcher and listener workers, and the Debezium engine's record handlers. */
+	static final String[] DISPATCH_THREADS = { "pgcdc-dispatch-", "pgcdc-listener-", "bench-debezium-" };
+
+	static final String[] SINK_THREADS = { "pgcdc-redis-", "lettuce-", "pgcdc-rabbit-", "AMQP " };
 
 	/** Linux reports process and machine CPU time in ticks of 1/100 s (USER_HZ). */
 	private static final double TICKS_PER_SECOND = 100;
@@ -35,9 +47,54 @@ record CpuSnapshot(long nanos, long jvmCpuNanos, long serverCpuTicks, long machi
 		long jvm = processCpuNanos();
 		long server = (serverPid > 0) ? processTicks(serverPid) : -1;
 		long[] machine = machineTicks();
-		long reader = threadCpuNanos("pgcdc-reader-", "raw-reader-");
-		long dispatch = threadCpuNanos("pgcdc-dispatch-", "pgcdc-listener-");
-		return new CpuSnapshot(nanos, jvm, server, machine[0], machine[1], reader, dispatch, readCalls());
+		long reader = threadCpuNanos(READER_THREADS);
+		long dispatch = threadCpuNanos(DISPATCH_THREADS);
+		long sink = threadCpuNanos(SINK_THREADS);
+		return new CpuSnapshot(nanos, jvm, server, machine[0], machine[1], reader, dispatch, readCalls(), sink,
+				startedProcessTicks());
+	}
+
+	/**
+	 * Return the CPU ticks so far of the live processes this JVM started (and their children), PostgreSQL's
+	 * excepted: the servers a variant starts for its sink.
+	 * @return ticks, or -1 where {@code /proc} is missing
+	 */
+	static long startedProcessTicks() {
+		if (!Files.isDirectory(Path.of("/proc/self"))) {
+			return -1;
+		}
+		return ProcessHandle.current()
+			.descendants()
+			.filter((process) -> !process.info().command().orElse("").contains("postgres"))
+			.mapToLong((process) -> Math.max(0, processTicks((int) process.pid())))
+			.sum();
+	}
+
+	/**
+	 * Return the CPU time of the sink between two snapshots in microseconds per row: its threads in this JVM
+	 * and the processes this JVM started.
+	 * @param later the later snapshot
+	 * @param rows rows handled between them
+	 * @return microseconds of CPU per row
+	 */
+	double sinkMicrosPerRow(CpuSnapshot later, long rows) {
+		double threads = (later.sinkCpuNanos - this.sinkCpuNanos) / 1000.0;
+		double children = (this.childTicks < 0 || later.childTicks < 0) ? 0
+				: (later.childTicks - this.childTicks) / TICKS_PER_SECOND * 1e6;
+		return (threads + children) / rows;
+	}
+
+	/**
+	 * Return how busy the processes this JVM started were between two snapshots.
+	 * @param later the later snapshot
+	 * @return percent of one core, or -1 if unknown
+	 */
+	double childPercent(CpuSnapshot later) {
+		if (this.childTicks < 0 || later.childTicks < 0) {
+			return -1;
+		}
+		double seconds = (later.nanos - this.nanos) / 1e9;
+		return 100.0 * Math.max(0, later.childTicks - this.childTicks) / TICKS_PER_SECOND / seconds;
 	}
 
 	/**

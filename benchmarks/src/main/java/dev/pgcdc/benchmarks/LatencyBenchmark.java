@@ -126,7 +126,7 @@ public final class LatencyBenchmark {
 	}
 
 	/** Commit single-row transactions on a fixed schedule; returns the rate achieved. */
-	private static double write(BenchmarkDatabase database, int total, int rate) throws Exception {
+	static double write(BenchmarkDatabase database, int total, int rate) throws Exception {
 		long period = TimeUnit.SECONDS.toNanos(1) / rate;
 		try (Connection connection = database.connect();
 				PreparedStatement insert = connection.prepareStatement("INSERT INTO latency VALUES (?, 'x')")) {

@@ -52,7 +52,7 @@ final class Measurement {
 		long deadline = this.startNanos + timeoutMillis * 1_000_000;
 		while (!this.progress.await((this.first == null) ? 5 : 200)) {
 			if (this.first == null && this.progress.received() > 0) {
-				this.serverPid = this.database.isEmbedded() ? walsenderPid() : -1;
+				this.serverPid = localWalsenderPid();
 				this.rowsAtFirst = this.progress.received();
 				this.first = CpuSnapshot.take(this.serverPid);
 			}
@@ -90,6 +90,8 @@ final class Measurement {
 		double jvmPercent = Double.NaN;
 		double serverPercent = Double.NaN;
 		double machinePercent = Double.NaN;
+		double sinkMicros = Double.NaN;
+		double childPercent = Double.NaN;
 		long rows = this.progress.expected() - this.rowsAtFirst;
 		if (from != null && to != null && rows > 0 && to.nanos() > from.nanos()) {
 			jvmMicros = from.jvmMicrosPerRow(to, rows);
@@ -104,11 +106,36 @@ final class Measurement {
 			serverPercent = (server >= 0) ? server : Double.NaN;
 			double machine = from.machinePercent(to);
 			machinePercent = (machine >= 0) ? machine : Double.NaN;
+			double sink = from.sinkMicrosPerRow(to, rows);
+			sinkMicros = (sink > 0) ? sink : Double.NaN;
+			double children = from.childPercent(to);
+			childPercent = (children >= 0) ? children : Double.NaN;
 		}
 		long stream = this.progress.isComplete() ? this.progress.lastNanos() - this.progress.firstNanos() : 0;
 		long firstRow = (this.progress.received() > 0) ? this.progress.firstNanos() - this.startNanos : 0;
 		return new Result(variant, this.progress.expected(), this.progress.received(), stream, firstRow, jvmMicros,
-				readerMicros, dispatchMicros, serverMicros, readCalls, jvmPercent, serverPercent, machinePercent, note);
+				readerMicros, dispatchMicros, serverMicros, readCalls, jvmPercent, serverPercent, machinePercent, note,
+				sinkMicros, childPercent);
+	}
+
+	/**
+	 * Return the walsender's process id when the server runs on this machine (embedded, or an external one
+	 * reached on the loopback interface whose process this JVM can see), else -1.
+	 */
+	private int localWalsenderPid() {
+		int pid = walsenderPid();
+		if (pid <= 0 || this.database.isEmbedded()) {
+			return pid;
+		}
+		String host = java.net.URI.create(this.database.url().substring("jdbc:".length())).getHost();
+		boolean loopback = host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
+		try {
+			String command = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/comm")).trim();
+			return (loopback && command.startsWith("postgres")) ? pid : -1;
+		}
+		catch (java.io.IOException | RuntimeException ex) {
+			return -1;
+		}
 	}
 
 	private int walsenderPid() {

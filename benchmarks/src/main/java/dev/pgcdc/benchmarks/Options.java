@@ -17,9 +17,10 @@ import java.util.Map;
  * @param user role of the external server
  * @param password password of the external server
  * @param smoke whether this is the short CI run
+ * @param repeat how many rounds of the variants to run, interleaved
  */
 record Options(long rows, int batch, List<String> variants, long timeoutMillis, String url, String user,
-		String password, boolean smoke) {
+		String password, boolean smoke, int repeat) {
 
 	static final String RAW = "raw";
 
@@ -37,15 +38,17 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String REDIS = "redis";
 
+	static final String DEBEZIUM = "debezium";
+
 	static final String RABBIT = "rabbit";
 
 	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
-			REDIS, RABBIT);
+			REDIS, DEBEZIUM, RABBIT);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";
 
 	private static final List<String> NAMES = List.of("rows", "batch", "smoke", "variants", "timeout", "url", "user",
-			"password");
+			"password", "repeat");
 
 	static final long DEFAULT_ROWS = 1_000_000;
 
@@ -69,11 +72,15 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                      pg_recvlogical PostgreSQL's C client, if installed: a second opinion on raw
 			                      redis          pgcdc's Redis sink with HSET w1:{id} {pairs:*} + SADD w1:ids {id}
 			                                     into a Redis started for the run; rows counted once in Redis
+			                      debezium       the peer: Debezium Embedded, PostgreSQL connector with pgoutput,
+			                                     its own slot and publication, a no-op Connect-format consumer
 			                      rabbit         pgcdc's RabbitMQ sink (native JSON, publisher confirms) into a
 			                                     private broker node started for the run (rabbitmq-server
 			                                     installed); rows counted once the broker confirmed them
 			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
+			  --repeat=N        run the variants N times, interleaved (raw, full, ..., raw, full, ...);
+			                    the report gives median (min-max) of ratios taken per round (default 1)
 			  --timeout=SECONDS longest time one variant may take (default 120 + rows/2000)
 			  --url=JDBC_URL    measure an external server instead of starting an embedded one
 			                    (needs wal_level=logical, a free replication slot per variant run, a role
@@ -125,13 +132,17 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			}
 			variants.add(name);
 		}
+		int repeat = (int) number(values, "repeat", 1);
+		if (repeat < 1 || repeat > 9) {
+			throw new UsageException("--repeat must be between 1 and 9");
+		}
 		long timeoutSeconds = number(values, "timeout", smoke ? 60 + rows / 2000 : 120 + rows / 2000);
 		String url = values.get("url");
 		if (url != null && !url.startsWith("jdbc:postgresql:")) {
 			throw new UsageException("--url must be a jdbc:postgresql:// URL");
 		}
 		return new Options(rows, batch, List.copyOf(variants), timeoutSeconds * 1000, url,
-				values.getOrDefault("user", "postgres"), values.get("password"), smoke);
+				values.getOrDefault("user", "postgres"), values.get("password"), smoke, repeat);
 	}
 
 	private static long number(Map<String, String> values, String name, long defaultValue) {
@@ -154,7 +165,8 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 	@Override
 	public String toString() {
 		return "rows=" + this.rows + ", batch=" + this.batch + ", variants=" + this.variants + ", timeout="
-				+ (this.timeoutMillis / 1000) + "s" + (this.smoke ? ", smoke" : "")
+				+ (this.timeoutMillis / 1000) + "s" + ((this.repeat > 1) ? ", repeat=" + this.repeat : "")
+				+ (this.smoke ? ", smoke" : "")
 				+ ((this.url != null) ? ", url=" + this.url.replaceAll("(?i)(password=)[^&]*", "$1******")
 						: ", embedded server");
 	}

@@ -18,10 +18,24 @@ package dev.pgcdc.benchmarks;
  * @param serverPercent how busy the walsender was, in percent of one core, or NaN when unknown
  * @param machinePercent how busy the whole machine was, in percent of one core, or NaN when unknown
  * @param note anything else worth printing, or empty
+ * @param sinkMicrosPerRow CPU time per row of the sink: its threads in this JVM and the processes the benchmark
+ * started for it (Redis, RabbitMQ), or NaN when the variant has none
+ * @param childPercent how busy the processes the benchmark started were (Redis, RabbitMQ), in percent of one
+ * core, or NaN when unknown: they count as part of the variant, not as other work
  */
 record Result(String variant, long expected, long received, long streamNanos, long firstRowNanos,
 		double jvmMicrosPerRow, double readerMicrosPerRow, double dispatchMicrosPerRow, double serverMicrosPerRow,
-		double readCallsPerRow, double jvmPercent, double serverPercent, double machinePercent, String note) {
+		double readCallsPerRow, double jvmPercent, double serverPercent, double machinePercent, String note,
+		double sinkMicrosPerRow, double childPercent) {
+
+	/** A result without sink figures. */
+	Result(String variant, long expected, long received, long streamNanos, long firstRowNanos, double jvmMicrosPerRow,
+			double readerMicrosPerRow, double dispatchMicrosPerRow, double serverMicrosPerRow, double readCallsPerRow,
+			double jvmPercent, double serverPercent, double machinePercent, String note) {
+		this(variant, expected, received, streamNanos, firstRowNanos, jvmMicrosPerRow, readerMicrosPerRow,
+				dispatchMicrosPerRow, serverMicrosPerRow, readCallsPerRow, jvmPercent, serverPercent, machinePercent, note,
+				Double.NaN, Double.NaN);
+	}
 
 	/**
 	 * Return the result of a run that measured time only.
@@ -47,6 +61,17 @@ record Result(String variant, long expected, long received, long streamNanos, lo
 
 	double rowsPerSecond() {
 		return (complete() && this.streamNanos > 0) ? this.expected / seconds() : 0;
+	}
+
+	/**
+	 * Return how busy the rest of the machine was: other processes and kernel time charged to none, in percent
+	 * of one core; the processes the benchmark started are not others.
+	 * @return percent of one core, NaN when unknown
+	 */
+	double othersPercent() {
+		double children = Double.isNaN(this.childPercent) ? 0 : this.childPercent;
+		double server = Double.isNaN(this.serverPercent) ? 0 : this.serverPercent;
+		return Math.max(0, this.machinePercent - this.jvmPercent - server - children);
 	}
 
 }

@@ -16,12 +16,13 @@ import java.util.stream.Collectors;
  * Runs workload W1 (design.md section 8) and prints rows per second of each variant and its ratio to the
  * raw pgjdbc stream measured in the same run.
  *
- * <p>Order of a run: start (or connect to) the server; create table {@code w1}, the publication and one
+ * <p>Order of a run: start (or connect to) the server; create table {@code w1}, the publications and one
  * slot per variant run; insert the rows in transactions of 1,000; then drain each slot in turn with its
- * variant, by default {@code raw, full, full-values, cdc-listener, raw}. The baseline is the mean of the
- * raw runs, so that warm-up and caching favour neither side. Time is counted from the first row received
- * to the last one; the time to the first row (connecting, application start-up, decoding the first
- * transaction) is shown apart.
+ * variant, by default {@code raw, full, full-values, cdc-listener, redis, raw}, as many rounds as
+ * {@code --repeat} asks, one after the other. A round's baseline is the mean of its raw runs, so that warm-up
+ * and caching favour neither side; {@link RunSummary} gives median (min-max) over the rounds. Time is
+ * counted from the first row received to the last one; the time to the first row (connecting, application
+ * start-up, decoding the first transaction) is shown apart.
  *
  * <p>Exit status 0 when every variant received every row, 1 when one did not, 2 on bad usage or a failed
  * set-up. See docs/benchmarks.md.
@@ -40,6 +41,10 @@ public final class W1Benchmark {
 			return;
 		}
 		Locale.setDefault(Locale.ROOT);
+		if (args.length > 0 && args[0].equals("latency")) {
+			ListenerLatencyBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+			return;
+		}
 		if (args.length > 0 && args[0].equals(LargeTransactionBenchmark.CHILD)) {
 			LargeTransactionBenchmark.child(java.util.Arrays.copyOfRange(args, 1, args.length));
 			return;
@@ -99,11 +104,15 @@ public final class W1Benchmark {
 			W1Workload workload = new W1Workload(database);
 			try {
 				workload.createSchema();
+				List<String> plan = new ArrayList<>();
+				for (int round = 0; round < options.repeat(); round++) {
+					plan.addAll(options.variants());
+				}
 				List<String> slots = new ArrayList<>();
-				for (int i = 0; i < options.variants().size(); i++) {
-					String slot = W1Workload.SLOT_PREFIX + (i + 1) + "_" + options.variants().get(i).replace('-', '_');
+				for (int i = 0; i < plan.size(); i++) {
+					String slot = W1Workload.SLOT_PREFIX + (i + 1) + "_" + plan.get(i).replace('-', '_');
 					// a snapshot variant's slot is created by pgcdc itself, exporting the snapshot it reads
-					if (!Options.SNAPSHOT.equals(options.variants().get(i))) {
+					if (!Options.SNAPSHOT.equals(plan.get(i))) {
 						workload.createSlot(slot);
 					}
 					slots.add(slot);
@@ -116,11 +125,10 @@ public final class W1Benchmark {
 				String endLsn = database.queryString("SELECT pg_current_wal_insert_lsn()");
 				say(String.format("Inserted in %.1f s (%,.0f rows/s); %,d MB of WAL to decode per slot", insertSeconds,
 						options.rows() / insertSeconds, walBytes / (1024 * 1024)));
-				List<Result> results = new ArrayList<>();
-				for (int i = 0; i < options.variants().size(); i++) {
-					String variant = options.variants().get(i);
-					say("Running " + variant + " (" + (i + 1) + "/" + options.variants().size() + ") on slot " + slots.get(i)
-							+ " ...");
+				List<RunSummary.Run> runs = new ArrayList<>();
+				for (int i = 0; i < plan.size(); i++) {
+					String variant = plan.get(i);
+					say("Running " + variant + " (" + (i + 1) + "/" + plan.size() + ") on slot " + slots.get(i) + " ...");
 					Result result;
 					try {
 						result = switch (variant) {
@@ -129,6 +137,8 @@ public final class W1Benchmark {
 							case Options.PG_RECVLOGICAL -> new RecvLogicalVariant(database).run(slots.get(i),
 									options.rows(), endLsn, options.timeoutMillis());
 							case Options.REDIS -> new RedisVariant(database).run(slots.get(i), options.rows(),
+									options.timeoutMillis());
+							case Options.DEBEZIUM -> new DebeziumVariant(database).run(slots.get(i), options.rows(),
 									options.timeoutMillis());
 							case Options.RABBIT -> new RabbitVariant(database).run(slots.get(i), options.rows(),
 									options.timeoutMillis());
@@ -143,11 +153,10 @@ public final class W1Benchmark {
 					say(String.format("  %s: %,d of %,d rows in %.2f s = %,.0f rows/s%s", variant, result.received(),
 							result.expected(), result.seconds(), result.rowsPerSecond(),
 							result.note().isEmpty() ? "" : " (" + result.note() + ")"));
-					results.add(result);
+					runs.add(new RunSummary.Run(i / options.variants().size() + 1, i + 1, result));
 				}
-				printReport(options, database, results, insertSeconds, walBytes,
-						(System.nanoTime() - setupStart) / 1e9);
-				return results.stream().allMatch(Result::complete) ? 0 : 1;
+				printReport(options, database, runs, insertSeconds, walBytes, (System.nanoTime() - setupStart) / 1e9);
+				return runs.stream().allMatch((run) -> run.result().complete()) ? 0 : 1;
 			}
 			finally {
 				try {
@@ -160,10 +169,10 @@ public final class W1Benchmark {
 		}
 	}
 
-	private static void printReport(Options options, BenchmarkDatabase database, List<Result> results,
+	private static void printReport(Options options, BenchmarkDatabase database, List<RunSummary.Run> runs,
 			double insertSeconds, long walBytes, double totalSeconds) throws Exception {
-		List<Result> raws = results.stream().filter((r) -> r.variant().equals(Options.RAW) && r.complete()).toList();
-		double baseline = raws.isEmpty() ? 0 : raws.stream().mapToDouble(Result::rowsPerSecond).average().orElse(0);
+		RunSummary summary = new RunSummary(runs);
+		List<Result> results = runs.stream().map(RunSummary.Run::result).toList();
 		StringBuilder out = new StringBuilder();
 		out.append('\n').append("== pgcdc benchmark, workload W1 ==").append('\n');
 		out.append("date:        ").append(OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS)).append('\n');
@@ -190,70 +199,68 @@ public final class W1Benchmark {
 				+ "%,d MB of WAL per slot%n", options.rows(), options.batch(), insertSeconds, walBytes / (1024 * 1024)));
 		out.append("timing:      rows/s = rows / time from the first row received to the last").append('\n');
 		out.append('\n');
-		String header = String.format("%-14s | %10s | %7s | %8s | %6s | %33s | %5s | %23s | %10s | %s", "variant",
-				"rows", "seconds", "rows/s", "ratio", "CPU us/row", "reads", "busy, % of one core", "first row", "note");
+		String header = String.format("%5s | %-14s | %10s | %7s | %8s | %6s | %41s | %5s | %29s | %10s | %s", "round",
+				"variant", "rows", "seconds", "rows/s", "ratio", "CPU us/row", "reads", "busy, % of one core",
+				"first row", "bottleneck; note");
 		out.append(header).append('\n');
-		out.append(String.format("%-14s | %10s | %7s | %8s | %6s | %7s %7s %7s %9s | %5s | %5s %9s %7s | %10s |", "",
-				"", "", "", "to raw", "JVM", "reader", "dispat.", "walsender", "/row", "JVM", "walsender", "others",
-				"after"))
+		out.append(String.format("%5s | %-14s | %10s | %7s | %8s | %6s | %7s %7s %7s %7s %9s | %5s | %5s %9s %5s %7s | %10s |",
+				"", "", "", "", "", "to raw", "JVM", "reader", "dispat.", "sink", "walsender", "/row", "JVM",
+				"walsender", "sink", "others", "after"))
 			.append('\n');
 		out.append("-".repeat(header.length() + 8)).append('\n');
-		for (Result result : results) {
-			String ratio = (baseline > 0 && result.complete()) ? String.format("%.2f", result.rowsPerSecond() / baseline)
-					: "-";
-			double others = result.machinePercent() - result.jvmPercent() - result.serverPercent();
+		for (RunSummary.Run run : runs) {
+			Result result = run.result();
+			double ratioToRaw = summary.ratio(run);
+			String ratio = Double.isNaN(ratioToRaw) ? "-" : String.format("%.2f", ratioToRaw);
+			double others = result.othersPercent();
+			String note = RunSummary.bottleneck(result) + (result.note().isEmpty() ? "" : "; " + result.note());
 			out.append(String.format(
-					"%-14s | %,10d | %7.2f | %,8.0f | %6s | %7s %7s %7s %9s | %5s | %5s %9s %7s | %10s | %s",
-					result.variant(), result.received(), result.seconds(), result.rowsPerSecond(), ratio,
+					"%5d | %-14s | %,10d | %7.2f | %,8.0f | %6s | %7s %7s %7s %7s %9s | %5s | %5s %9s %5s %7s | %10s | %s",
+					run.round(), result.variant(), result.received(), result.seconds(), result.rowsPerSecond(), ratio,
 					format(result.jvmMicrosPerRow(), "%.2f"), format(result.readerMicrosPerRow(), "%.2f"),
-					format(result.dispatchMicrosPerRow(), "%.2f"), format(result.serverMicrosPerRow(), "%.2f"),
-					format(result.readCallsPerRow(), "%.2f"),
+					format(result.dispatchMicrosPerRow(), "%.2f"), format(result.sinkMicrosPerRow(), "%.2f"),
+					format(result.serverMicrosPerRow(), "%.2f"), format(result.readCallsPerRow(), "%.2f"),
 					format(result.jvmPercent(), "%.0f"), format(result.serverPercent(), "%.0f"),
-					format(Math.max(0, others), "%.0f"),
+					format(result.childPercent(), "%.0f"), format(others, "%.0f"),
 					(result.firstRowNanos() > 0) ? String.format("%.2f s", result.firstRowNanos() / 1e9) : "-",
-					result.complete() ? result.note() : "INCOMPLETE " + result.note()))
+					result.complete() ? note : "INCOMPLETE " + note))
 				.append('\n');
 		}
-		out.append(String.format("%n%s%n%s%n%s%n%s%n%s%n",
+		out.append(String.format("%n%s%n%s%n%s%n%s%n%s%n%s%n",
+				"ratio to raw: rows/s divided by the mean of the raw runs of the same round",
 				"CPU us/row: CPU time (user + system) per row while rows flowed. JVM = this whole JVM (GC and JIT "
 						+ "included); reader = the thread reading the stream; dispat. = the engine's dispatch thread "
-						+ "plus any @CdcListener threads, where listeners run; walsender = the server process that "
-						+ "decodes the slot",
+						+ "plus any @CdcListener threads, where listeners run; sink = the sink's threads and the servers "
+						+ "the benchmark started for it (Redis); walsender = the server process that decodes the slot",
 				"reads/row: read system calls of this JVM per row (nearly all on the replication socket): "
 						+ "fewer means the server sent more per write",
 				"busy: while rows flowed, in percent of one core (" + Runtime.getRuntime().availableProcessors()
-						+ " cores = " + (100 * Runtime.getRuntime().availableProcessors()) + "); others = the rest of "
-						+ "the machine: other processes and kernel time charged to none",
-				"walsender figures need the server on this machine ('-' otherwise)",
+						+ " cores = " + (100 * Runtime.getRuntime().availableProcessors()) + "); sink = the processes the "
+						+ "benchmark started (part of the variant); others = the rest of the machine: other processes "
+						+ "and kernel time charged to none",
+				"bottleneck: the busiest of walsender (>= 85% is the ceiling), JVM reader, dispatch, sink, other "
+						+ "process; walsender figures need the server on this machine ('-' otherwise)",
 				"first row after: from connecting (raw) or starting the application (full) to the first row"));
-		if (baseline > 0) {
-			out.append(String.format("%nbaseline (mean of %d raw run%s): %,.0f rows/s%n", raws.size(),
-					(raws.size() == 1) ? "" : "s", baseline));
-			for (Result result : results) {
-				boolean noOp = result.variant().equals(Options.FULL) || result.variant().equals(Options.CDC_LISTENER);
-				if (noOp && result.complete()) {
-					double ratio = result.rowsPerSecond() / baseline;
-					out.append(String.format("target full path >= 0.85 x raw: %s (run %d) %.2f -> %s%n", result.variant(),
-							results.indexOf(result) + 1, ratio, (ratio >= 0.85) ? "met" : "NOT met"));
-				}
-				if (result.variant().equals(Options.RABBIT) && result.complete()) {
-					double ratio = result.rowsPerSecond() / baseline;
-					out.append(String.format("target RabbitMQ sink >= 0.4 x raw: (run %d) %.2f -> %s; %s%n",
-							results.indexOf(result) + 1, ratio, (ratio >= 0.4) ? "met" : "NOT met", result.note()));
-				}
-				if (result.variant().equals(Options.REDIS) && result.complete()) {
-					double ratio = result.rowsPerSecond() / baseline;
-					out.append(String.format("target Redis sink (HSET + SADD) >= 0.5 x raw: (run %d) %.2f -> %s; %s%n",
-							results.indexOf(result) + 1, ratio, (ratio >= 0.5) ? "met" : "NOT met", result.note()));
-				}
-			}
-		}
+		out.append(String.format("%n== median (min-max) over %d round%s ==%n", options.repeat(),
+				(options.repeat() == 1) ? "" : "s"));
+		out.append(summary.table());
+		summary.againstDebezium().forEach((line) -> out.append(line).append('\n'));
+		out.append('\n');
+		target(out, summary, Options.FULL, "full path >= 0.85 x raw", summary.medianRatio(Options.FULL), 0.85, true);
+		target(out, summary, Options.CDC_LISTENER, "cdc-listener >= 0.9 x raw",
+				summary.medianRatio(Options.CDC_LISTENER), 0.9, true);
+		target(out, summary, Options.CDC_LISTENER, "cdc-listener JVM CPU per row <= 1.3 x raw's",
+				summary.medianJvmRatio(Options.CDC_LISTENER), 1.3, false);
+		target(out, summary, Options.CDC_LISTENER, "cdc-listener >= 2.5 x Debezium",
+				summary.medianAgainstDebezium(Options.CDC_LISTENER), 2.5, true);
+		target(out, summary, Options.REDIS, "Redis sink (HSET + SADD) >= 0.5 x raw", summary.medianRatio(Options.REDIS),
+				0.5, true);
+		target(out, summary, Options.RABBIT, "RabbitMQ sink >= 0.4 x raw", summary.medianRatio(Options.RABBIT), 0.4, true);
 		List<String> disturbed = new ArrayList<>();
-		for (int i = 0; i < results.size(); i++) {
-			Result result = results.get(i);
-			double others = result.machinePercent() - result.jvmPercent() - result.serverPercent();
+		for (RunSummary.Run run : runs) {
+			double others = run.result().othersPercent();
 			if (others > DISTURBED_PERCENT) {
-				disturbed.add(result.variant() + " (run " + (i + 1) + String.format(", others %.0f%%)", others));
+				disturbed.add(run.result().variant() + " (run " + run.index() + String.format(", others %.0f%%)", others));
 			}
 		}
 		if (!disturbed.isEmpty()) {
@@ -265,6 +272,16 @@ public final class W1Benchmark {
 				complete ? "every variant received every row" : "SOME VARIANT DID NOT RECEIVE EVERY ROW", totalSeconds));
 		System.out.print(out);
 		System.out.flush();
+	}
+
+	/** One target line of design.md section 8 or issue 17, on the median; nothing when the variant did not run. */
+	private static void target(StringBuilder out, RunSummary summary, String variant, String target, double median,
+			double limit, boolean atLeast) {
+		if (!summary.variants().contains(variant) || Double.isNaN(median)) {
+			return;
+		}
+		boolean met = atLeast ? median >= limit : median <= limit;
+		out.append(String.format("target %s: median %.2f -> %s%n", target, median, met ? "met" : "NOT met"));
 	}
 
 	private static String format(double value, String format) {

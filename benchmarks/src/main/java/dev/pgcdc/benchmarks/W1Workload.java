@@ -18,6 +18,9 @@ final class W1Workload {
 
 	static final String PUBLICATION = "pgcdc_bench_w1";
 
+	/** The debezium variant's own publication, of the same table. */
+	static final String DEBEZIUM_PUBLICATION = "pgcdc_bench_w1_debezium";
+
 	static final String SLOT_PREFIX = "pgcdc_bench_";
 
 	static final int COLUMNS = 9;
@@ -73,6 +76,7 @@ final class W1Workload {
 					    ref uuid
 					)""");
 			statement.execute("CREATE PUBLICATION " + PUBLICATION + " FOR TABLE " + TABLE);
+			statement.execute("CREATE PUBLICATION " + DEBEZIUM_PUBLICATION + " FOR TABLE " + TABLE);
 		}
 	}
 
@@ -149,6 +153,7 @@ final class W1Workload {
 		this.slots.clear();
 		try (Statement statement = connection.createStatement()) {
 			statement.execute("DROP PUBLICATION IF EXISTS " + PUBLICATION);
+			statement.execute("DROP PUBLICATION IF EXISTS " + DEBEZIUM_PUBLICATION);
 			statement.execute("DROP TABLE IF EXISTS " + TABLE);
 		}
 	}
@@ -175,7 +180,8 @@ final class W1Workload {
 	private static boolean leftovers(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(
 				"SELECT (SELECT count(*) FROM pg_class WHERE relname = '" + TABLE + "' AND relnamespace = 'public'::regnamespace)"
-						+ " + (SELECT count(*) FROM pg_publication WHERE pubname = '" + PUBLICATION + "')"
+						+ " + (SELECT count(*) FROM pg_publication WHERE pubname IN ('" + PUBLICATION + "', '"
+						+ DEBEZIUM_PUBLICATION + "'))"
 						+ " + (SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '" + SLOT_PREFIX + "%'"
 						+ " AND database = current_database())")) {
 			rs.next();

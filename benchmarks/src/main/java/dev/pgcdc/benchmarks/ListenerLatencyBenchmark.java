@@ -1,0 +1,122 @@
+package dev.pgcdc.benchmarks;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.pgcdc.benchmarks.latencyapp.ListenerLatencyApplication;
+import dev.pgcdc.benchmarks.latencyapp.ListenerLatencyApplication.Recorder;
+import dev.pgcdc.replication.ReplicationEngine;
+
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Latency to the method (issue 17): as {@link LatencyBenchmark}, one writer committing single-row
+ * transactions at a fixed rate, but through a Spring Boot application to a {@code @CdcListener} method, and
+ * measured on entering the method: commit (the transaction's commit timestamp, sent by pgoutput) to
+ * {@code @CdcListener} method entry, after the listener container's hand-over to its thread. Rates, default
+ * {@code 2000,10000} per second; the achieved rate is printed beside each, since one writer on a shared
+ * machine may not reach the asked one.
+ *
+ * <p>{@code java -jar benchmarks.jar latency [--seconds=20] [--rates=2000,10000]}.
+ */
+final class ListenerLatencyBenchmark {
+
+	private static final String NAME = "pgcdc_bench_listener_latency";
+
+	private static final int WARM_UP_SECONDS = 2;
+
+	private ListenerLatencyBenchmark() {
+	}
+
+	static void main(String[] args) throws Exception {
+		Locale.setDefault(Locale.ROOT);
+		int seconds = (int) LatencyBenchmark.argument(args, "seconds", 20);
+		String rates = Arrays.stream(args)
+			.filter((arg) -> arg.startsWith("--rates="))
+			.map((arg) -> arg.substring("--rates=".length()))
+			.findFirst()
+			.orElse("2000,10000");
+		boolean complete = true;
+		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
+			for (String rate : rates.split(",")) {
+				complete &= run(database, seconds, Integer.parseInt(rate.trim()));
+			}
+		}
+		System.exit(complete ? 0 : 1);
+	}
+
+	/** Measure one rate and print; returns whether every change arrived. */
+	static boolean run(BenchmarkDatabase database, int seconds, int rate) throws Exception {
+		int total = (WARM_UP_SECONDS + seconds) * rate;
+		Recorder recorder = new Recorder(total);
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			statement.execute("DROP TABLE IF EXISTS latency");
+			statement.execute("CREATE TABLE latency (id int PRIMARY KEY, payload text)");
+			statement.execute("CREATE PUBLICATION " + NAME + " FOR TABLE latency");
+			statement.execute("SELECT pg_create_logical_replication_slot('" + NAME + "', 'pgoutput')");
+		}
+		Map<String, Object> properties = FullPathVariant.applicationProperties(database, NAME);
+		properties.put("cdc.slot.create", "false");
+		properties.put("cdc.publication.name", NAME);
+		properties.put("cdc.publication.tables", "latency");
+		properties.put("cdc.application-events.enabled", "false");
+		ApplicationContextInitializer<ConfigurableApplicationContext> registerRecorder = (ctx) -> ctx.getBeanFactory()
+			.registerSingleton("latencyRecorder", recorder);
+		double achieved;
+		try (ConfigurableApplicationContext context = FullPathVariant.start(ListenerLatencyApplication.class, properties,
+				registerRecorder)) {
+			ReplicationEngine engine = context.getBean(ReplicationEngine.class);
+			LatencyBenchmark.awaitStreaming(engine);
+			achieved = LatencyBenchmark.write(database, total, rate);
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+			while (recorder.received() < total && System.nanoTime() < deadline && engine.isRunning()) {
+				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+			}
+		}
+		finally {
+			dropEverything(database);
+		}
+		long[] measured = Arrays.copyOfRange(recorder.latencies(), WARM_UP_SECONDS * rate, total);
+		Arrays.sort(measured);
+		double p99 = LatencyBenchmark.percentile(measured, 0.99) / 1e6;
+		double target = (rate <= 2000) ? LatencyBenchmark.TARGET_P99_MILLIS : 20.0;
+		System.out.printf("Latency at %,d tx/s (achieved %,.0f) for %d s after %d s warm-up, commit -> @CdcListener "
+				+ "method entry: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms; %,d of %,d changes received%n",
+				rate, achieved, seconds, WARM_UP_SECONDS, LatencyBenchmark.percentile(measured, 0.50) / 1e6,
+				LatencyBenchmark.percentile(measured, 0.95) / 1e6, p99, measured[measured.length - 1] / 1e6,
+				recorder.received(), total);
+		System.out.printf("target p99 <= %.0f ms at %,d tx/s: %s (%s)%n", target, rate, (p99 <= target) ? "met" : "NOT met",
+				LatencyBenchmark.load());
+		return recorder.received() == total;
+	}
+
+	private static void dropEverything(BenchmarkDatabase database) throws SQLException {
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+			while (true) {
+				try {
+					statement.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+							+ NAME + "'");
+					break;
+				}
+				catch (SQLException ex) {
+					// 55006: still active while its walsender winds down
+					if (!"55006".equals(ex.getSQLState()) || System.nanoTime() > deadline) {
+						throw ex;
+					}
+					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+				}
+			}
+			statement.execute("DROP PUBLICATION IF EXISTS " + NAME);
+			statement.execute("DROP TABLE IF EXISTS latency");
+		}
+	}
+
+}
