@@ -186,7 +186,9 @@ abstract class AbstractOutboxIntegrationTests {
 				return outbox.publish("order", "42", "order.placed", placed);
 			});
 			TypedListeners listeners = context.getBean(TypedListeners.class);
-			await().atMost(WAIT).until(() -> listeners.withEvent.size() == 1 && listeners.customers.size() == 1);
+			// each listener runs on its own thread: wait for all of them, not just two
+			await().atMost(WAIT).until(() -> listeners.withEvent.size() == 1 && listeners.customers.size() == 1
+					&& listeners.payloads.size() == 1 && listeners.items.size() == 1 && listeners.raw.size() == 1);
 			assertThat(listeners.payloads).containsExactly(placed);
 			assertThat(listeners.withEvent).containsExactly(Map.entry(placed, sent.id()));
 			assertThat(listeners.items).containsExactly(placed.items());
