@@ -22,7 +22,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * measured on entering the method: commit (the transaction's commit timestamp, sent by pgoutput) to
  * {@code @CdcListener} method entry, after the listener container's hand-over to its thread. Rates, default
  * {@code 2000,10000} per second; the achieved rate is printed beside each, since one writer on a shared
- * machine may not reach the asked one.
+ * machine may not reach the asked one. Each rate runs first with the bare pgjdbc stream on the same schedule
+ * ({@link RawLatencyReader}): the server's and the machine's own latency, which pgcdc's adds to.
  *
  * <p>{@code java -jar benchmarks.jar latency [--seconds=20] [--rates=2000,10000]}.
  */
@@ -52,16 +53,33 @@ final class ListenerLatencyBenchmark {
 		System.exit(complete ? 0 : 1);
 	}
 
-	/** Measure one rate and print; returns whether every change arrived. */
+	/**
+	 * Measure one rate, first with the bare pgjdbc stream (the machine's own latency, the reference), then
+	 * through pgcdc, with the same writer and schedule; print both. Returns whether every change arrived.
+	 */
 	static boolean run(BenchmarkDatabase database, int seconds, int rate) throws Exception {
 		int total = (WARM_UP_SECONDS + seconds) * rate;
-		Recorder recorder = new Recorder(total);
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
-			statement.execute("DROP TABLE IF EXISTS latency");
-			statement.execute("CREATE TABLE latency (id int PRIMARY KEY, payload text)");
-			statement.execute("CREATE PUBLICATION " + NAME + " FOR TABLE latency");
-			statement.execute("SELECT pg_create_logical_replication_slot('" + NAME + "', 'pgoutput')");
+		createTableAndSlot(database);
+		RawLatencyReader raw = new RawLatencyReader(database, NAME, NAME, total);
+		raw.start();
+		double rawAchieved;
+		boolean rawComplete;
+		try {
+			rawAchieved = LatencyBenchmark.write(database, total, rate);
+			rawComplete = raw.await(TimeUnit.SECONDS.toMillis(60));
 		}
+		finally {
+			dropEverything(database);
+		}
+		long[] reference = Arrays.copyOfRange(raw.latencies(), WARM_UP_SECONDS * rate, total);
+		Arrays.sort(reference);
+		System.out.printf("Latency at %,d tx/s (achieved %,.0f), commit -> raw pgjdbc stream (the reference): p50 %.2f ms, "
+				+ "p95 %.2f ms, p99 %.2f ms, max %.2f ms; %,d of %,d commits received%n", rate, rawAchieved,
+				LatencyBenchmark.percentile(reference, 0.50) / 1e6, LatencyBenchmark.percentile(reference, 0.95) / 1e6,
+				LatencyBenchmark.percentile(reference, 0.99) / 1e6, reference[reference.length - 1] / 1e6, raw.received(),
+				total);
+		Recorder recorder = new Recorder(total);
+		createTableAndSlot(database);
 		Map<String, Object> properties = FullPathVariant.applicationProperties(database, NAME);
 		properties.put("cdc.slot.create", "false");
 		properties.put("cdc.publication.name", NAME);
@@ -94,7 +112,16 @@ final class ListenerLatencyBenchmark {
 				recorder.received(), total);
 		System.out.printf("target p99 <= %.0f ms at %,d tx/s: %s (%s)%n", target, rate, (p99 <= target) ? "met" : "NOT met",
 				LatencyBenchmark.load());
-		return recorder.received() == total;
+		return rawComplete && recorder.received() == total;
+	}
+
+	private static void createTableAndSlot(BenchmarkDatabase database) throws SQLException {
+		try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+			statement.execute("DROP TABLE IF EXISTS latency");
+			statement.execute("CREATE TABLE latency (id int PRIMARY KEY, payload text)");
+			statement.execute("CREATE PUBLICATION " + NAME + " FOR TABLE latency");
+			statement.execute("SELECT pg_create_logical_replication_slot('" + NAME + "', 'pgoutput')");
+		}
 	}
 
 	private static void dropEverything(BenchmarkDatabase database) throws SQLException {

@@ -388,6 +388,11 @@ final class ResnapshotCoordinator {
 		return events;
 	}
 
+	/** Whether the open transaction released a chunk that waits for its commit to be queued. */
+	boolean awaitsCommit() {
+		return this.awaitingCommit != null;
+	}
+
 	/** A transaction's commit was queued: a high watermark in it completes its chunk at that position. */
 	void committed(Lsn endLsn) {
 		Chunk chunk = this.awaitingCommit;

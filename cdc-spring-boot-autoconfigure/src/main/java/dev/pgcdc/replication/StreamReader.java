@@ -83,6 +83,15 @@ final class StreamReader implements Runnable {
 	/** Drops the rest of a transaction marked with a skip message; reader thread only. */
 	private final TransactionSkip skip = new TransactionSkip();
 
+	/**
+	 * The end of the last transaction committed into the batch being filled but not queued yet, or
+	 * {@code null}: it becomes the resume position only once the batch is queued, so that a connection lost
+	 * before then starts again before it.
+	 */
+	private Lsn unqueuedCommitEnd;
+
+	private final CommitLookahead commitLookahead = new CommitLookahead();
+
 	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
 	private String unconfirmedSqlState;
 
@@ -251,11 +260,17 @@ final class StreamReader implements Runnable {
 		PgOutputDecoder decoder = new PgOutputDecoder(1);
 		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
 		EventBatch batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
+		this.unqueuedCommitEnd = null;
+		ByteBuffer lookahead = null;
 		this.activity.progressed();
 		while (this.run.running()) {
-			this.activity.readStarted();
-			ByteBuffer buffer = stream.read();
-			this.activity.readReturned();
+			ByteBuffer buffer = lookahead;
+			lookahead = null;
+			if (buffer == null) {
+				this.activity.readStarted();
+				buffer = stream.read();
+				this.activity.readReturned();
+			}
 			if (buffer == null) {
 				if (stream.isClosed()) {
 					throw new SQLException("The server ended the replication stream");
@@ -297,15 +312,26 @@ final class StreamReader implements Runnable {
 				batch.add(new Committed(
 						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
 						size);
-				batch = this.handOver.handOver(stream, batch);
-				if (batch == null) {
-					return;
+				if (this.continuation.nothingQueued() && !this.resnapshots.awaitsCommit() && !batch.isFull()
+						&& batch.bytes() < BatchHandOver.BATCH_BYTES) {
+					lookahead = this.commitLookahead.readAhead(stream);
 				}
-				this.continuation.committed();
-				this.activity.resumeLsn(endLsn);
-				this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
-				this.activity.inTransaction(false);
-				this.statistics.received(endLsn);
+				if (lookahead != null && this.commitLookahead.hold()) {
+					this.continuation.committed();
+					this.activity.inTransaction(false);
+					this.unqueuedCommitEnd = endLsn;
+				}
+				else {
+					batch = handOver(stream, batch);
+					if (batch == null) {
+						return;
+					}
+					this.continuation.committed();
+					this.activity.resumeLsn(endLsn);
+					this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
+					this.activity.inTransaction(false);
+					this.statistics.received(endLsn);
+				}
 			}
 			else if (message instanceof Relation relation) {
 				assembler.relation(relation);
@@ -314,7 +340,7 @@ final class StreamReader implements Runnable {
 				for (int oid : truncate.relationOids()) {
 					addChange(batch, assembler.truncate(oid, lsn), size);
 					if (batch.isFull()) {
-						batch = this.handOver.handOver(stream, batch);
+						batch = handOver(stream, batch);
 						if (batch == null) {
 							return;
 						}
@@ -328,7 +354,7 @@ final class StreamReader implements Runnable {
 					this.continuation.notContinuable();
 					batch.add(row, ((TupleRow) row.after()).size());
 					if (batch.isFull()) {
-						batch = this.handOver.handOver(stream, batch);
+						batch = handOver(stream, batch);
 						if (batch == null) {
 							return;
 						}
@@ -354,7 +380,7 @@ final class StreamReader implements Runnable {
 						// and a reconnect resumes at it (delivering it again rather than skipping it)
 						Lsn at = new Lsn(logical.lsn());
 						batch.add(new Committed(new TransactionCommit(0, at, at, Instant.now())), 0);
-						batch = this.handOver.handOver(stream, batch);
+						batch = handOver(stream, batch);
 						if (batch == null) {
 							return;
 						}
@@ -366,7 +392,7 @@ final class StreamReader implements Runnable {
 				logger.debug("Skipping pgoutput message " + message);
 			}
 			if (batch.isFull() || batch.bytes() >= BatchHandOver.BATCH_BYTES) {
-				batch = this.handOver.handOver(stream, batch);
+				batch = handOver(stream, batch);
 				if (batch == null) {
 					return;
 				}
@@ -376,6 +402,21 @@ final class StreamReader implements Runnable {
 				this.acknowledger.acknowledge(stream, false);
 			}
 		}
+	}
+
+	/**
+	 * Queue the batch; once it is queued, the transactions committed into it become the resume position.
+	 * Returns the batch to fill next, or {@code null} when the engine is stopping.
+	 */
+	private EventBatch handOver(PGReplicationStream stream, EventBatch batch) throws SQLException {
+		EventBatch next = this.handOver.handOver(stream, batch);
+		this.commitLookahead.released();
+		if (next != null && this.unqueuedCommitEnd != null) {
+			this.activity.resumeLsn(this.unqueuedCommitEnd);
+			this.statistics.received(this.unqueuedCommitEnd);
+			this.unqueuedCommitEnd = null;
+		}
+		return next;
 	}
 
 	/**

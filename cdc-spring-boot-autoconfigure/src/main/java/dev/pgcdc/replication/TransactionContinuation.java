@@ -108,7 +108,15 @@ final class TransactionContinuation {
 		this.handedOver = this.added;
 	}
 
-	/** The open transaction's commit reached the dispatcher. */
+	/**
+	 * Whether nothing of the open transaction has reached the dispatcher and it would be sent again
+	 * identically: a connection lost before its batch is queued then loses nothing a consumer holds.
+	 */
+	boolean nothingQueued() {
+		return this.open && this.handedOver == 0 && this.continuable;
+	}
+
+	/** The open transaction's commit reached the dispatcher, or is in a batch that nothing queued yet. */
 	void committed() {
 		this.open = false;
 	}
