@@ -39,13 +39,41 @@ public final class LargeTransactionBenchmark {
 	public static void main(String[] args) throws Exception {
 		Locale.setDefault(Locale.ROOT);
 		long rows = LatencyBenchmark.argument(args, "rows", 1_000_000);
+		int repeat = (int) Math.max(1, Math.min(9, LatencyBenchmark.argument(args, "repeat", 1)));
+		List<double[]> figures = new ArrayList<>();
+		boolean complete = true;
 		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
-			System.exit(run(database, rows) ? 0 : 1);
+			for (int round = 1; round <= repeat; round++) {
+				double[] measured = measure(database, rows);
+				complete &= measured != null;
+				if (measured != null) {
+					figures.add(measured);
+				}
+			}
 		}
+		if (repeat > 1 && !figures.isEmpty()) {
+			System.out.printf("Large transaction, median (min-max) over %d runs: %s rows/s, %s x raw, heap used at most %s MB%n",
+					figures.size(), spread(figures, 0, "%,.0f"), spread(figures, 1, "%.2f"), spread(figures, 2, "%.0f"));
+		}
+		System.exit(complete ? 0 : 1);
+	}
+
+	private static String spread(List<double[]> figures, int index, String format) {
+		double[] values = figures.stream().mapToDouble((figure) -> figure[index]).sorted().toArray();
+		return String.format(format, values[values.length / 2]) + " (" + String.format(format, values[0]) + "-"
+				+ String.format(format, values[values.length - 1]) + ")";
 	}
 
 	/** Measure and print; returns whether the child received every row in one transaction. */
 	static boolean run(BenchmarkDatabase database, long rows) throws Exception {
+		return measure(database, rows) != null;
+	}
+
+	/**
+	 * Measure and print; returns rows/s, its ratio to raw and the largest heap used in MB, or {@code null}
+	 * if the child did not receive every row in one transaction.
+	 */
+	private static double[] measure(BenchmarkDatabase database, long rows) throws Exception {
 		W1Workload workload = new W1Workload(database);
 		try {
 			workload.createSchema();
@@ -73,7 +101,7 @@ public final class LargeTransactionBenchmark {
 			if (!complete) {
 				System.out.printf("Large transaction: FAILED (%s, exit %s); child output:%n%s%n",
 						ended ? "ended" : "timed out", ended ? child.exitValue() : "-", output);
-				return false;
+				return null;
 			}
 			String[] parts = result.split(" ");
 			long received = Long.parseLong(parts[1]);
@@ -83,7 +111,9 @@ public final class LargeTransactionBenchmark {
 					+ "consumer: %.2f s = %,.0f rows/s (%.2f x raw %,.0f rows/s), heap used at most %s MB, no "
 					+ "OutOfMemoryError (%s)%n", received, HEAP, seconds, rowsPerSecond, rowsPerSecond / raw.rowsPerSecond(),
 					raw.rowsPerSecond(), parts[3], LatencyBenchmark.load());
-			return received == rows;
+			return (received == rows)
+					? new double[] { rowsPerSecond, rowsPerSecond / raw.rowsPerSecond(), Double.parseDouble(parts[3]) }
+					: null;
 		}
 		finally {
 			workload.dropEverything();
