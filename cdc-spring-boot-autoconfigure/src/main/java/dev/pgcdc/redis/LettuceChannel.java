@@ -173,7 +173,7 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	void command(RedisCommand command, QueuedReplies replies, int batchSize) throws Exception {
 		Command<byte[], byte[], Void> queued = new Command<>(keyword(command.name()), replies,
-				new RenderedArgs(command.args()));
+				new RenderedArgs(command.encodedArgs(), command.argCount()));
 		if (this.unflushed + 1 < batchSize) {
 			write(queued);
 			return;
@@ -197,8 +197,8 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	GuardReplies guard(byte[] fenceKey, byte[] position) {
 		GuardReplies guard = new GuardReplies();
-		write(new Command<>(keyword("WATCH"), guard.watch(), new RenderedArgs(new byte[][] { fenceKey })));
-		write(new Command<>(keyword("EVAL"), guard, new RenderedArgs(FenceScript.evalArgs(fenceKey, position))));
+		write(new Command<>(keyword("WATCH"), guard.watch(), RenderedArgs.of(new byte[][] { fenceKey })));
+		write(new Command<>(keyword("EVAL"), guard, RenderedArgs.of(FenceScript.evalArgs(fenceKey, position))));
 		return guard;
 	}
 
@@ -296,52 +296,40 @@ final class LettuceChannel implements AutoCloseable {
 	}
 
 	/**
-	 * Arguments already rendered to bytes, written straight into the output buffer: no wrapper object per
-	 * argument, which is most of what a command costs to build.
+	 * Arguments already encoded as Redis reads them ({@link ArgumentBuffer}), written into the output buffer
+	 * with one copy: no wrapper object per argument and no per-byte writes, which were most of what a command
+	 * cost the event loop.
 	 */
 	private static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
 
-		private static final byte[] CRLF = { '\r', '\n' };
+		private final byte[] encoded;
 
-		private final byte[][] args;
+		private final int count;
 
-		RenderedArgs(byte[][] args) {
+		RenderedArgs(byte[] encoded, int count) {
 			super(ByteArrayCodec.INSTANCE);
-			this.args = args;
+			this.encoded = encoded;
+			this.count = count;
+		}
+
+		static RenderedArgs of(byte[][] args) {
+			RedisCommand command = new RedisCommand("", args, "");
+			return new RenderedArgs(command.encodedArgs(), command.argCount());
 		}
 
 		@Override
 		public int count() {
-			return this.args.length;
+			return this.count;
 		}
 
 		@Override
 		public void encode(ByteBuf buffer) {
-			for (byte[] arg : this.args) {
-				buffer.writeByte('$');
-				writeDecimal(buffer, arg.length);
-				buffer.writeBytes(CRLF);
-				buffer.writeBytes(arg);
-				buffer.writeBytes(CRLF);
-			}
+			buffer.writeBytes(this.encoded);
 		}
 
 		@Override
 		public String toCommandString() {
-			return this.args.length + " rendered arguments";
-		}
-
-		private static void writeDecimal(ByteBuf buffer, int value) {
-			if (value < 10) {
-				buffer.writeByte('0' + value);
-			}
-			else if (value < 100) {
-				buffer.writeByte('0' + value / 10);
-				buffer.writeByte('0' + value % 10);
-			}
-			else {
-				buffer.writeBytes(Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
-			}
+			return this.count + " rendered arguments";
 		}
 
 	}
