@@ -78,6 +78,24 @@ final class ArgumentBuffer {
 		add(this.text.bytes, 0, this.text.size);
 	}
 
+	/**
+	 * Add the value at a position of a row read from the stream as one argument.
+	 * @param row the row
+	 * @param column the column's name
+	 * @param index its position
+	 */
+	void addValue(TypedRow row, String column, int index) {
+		int length = row.textLength(index);
+		if (length >= 0) {
+			this.text.size = 0;
+			if (appendSent(this.text, row, index, length)) {
+				add(this.text.bytes, 0, this.text.size);
+				return;
+			}
+		}
+		addValue((Row) row, column);
+	}
+
 	/** Start an argument made of parts; end it with {@link #endText()}. */
 	void beginText() {
 		this.text.size = 0;

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Row;
+import dev.pgcdc.replication.TypedRow;
 
 /**
  * A one-line command template such as {@code HSET product:{id} {pairs:name,price}}, parsed and checked
@@ -279,6 +280,18 @@ final class CommandTemplate {
 		@Override
 		public void render(ChangeEvent event, ArgumentBuffer out) {
 			Row row = event.row();
+			if (this.columns == null && row instanceof TypedRow typed) {
+				// every column, by position: no lookup by name per value
+				List<String> names = row.columns();
+				for (int i = 0; i < names.size(); i++) {
+					if (!typed.unchangedAt(i)) {
+						String column = names.get(i);
+						out.add(RedisValues.name(column));
+						out.addValue(typed, column, i);
+					}
+				}
+				return;
+			}
 			for (String column : (this.columns != null) ? this.columns : row.columns()) {
 				// an unchanged TOAST value was not sent: leaving the field alone keeps the stored value
 				if (row.contains(column) && !row.isUnchanged(column)) {

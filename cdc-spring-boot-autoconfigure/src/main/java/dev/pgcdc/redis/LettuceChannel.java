@@ -70,6 +70,9 @@ final class LettuceChannel implements AutoCloseable {
 
 	private StatefulRedisConnection<byte[], byte[]> connection;
 
+	/** Where commands go until flushed: {@code null} to dispatch them through Lettuce one by one. */
+	private ChannelBatch batch;
+
 	private int unflushed;
 
 	private LettuceChannel(Supplier<RedisClient> clients, Duration timeout) {
@@ -133,6 +136,7 @@ final class LettuceChannel implements AutoCloseable {
 		}
 		this.connection = client.connect(ByteArrayCodec.INSTANCE);
 		this.connection.setAutoFlushCommands(false);
+		this.batch = ChannelBatch.of(this.connection);
 		Object pong = await(send(new Command<>(keyword("PING"), new ReplyOutput())));
 		if (pong instanceof RedisReplyException error) {
 			throw error;
@@ -217,7 +221,12 @@ final class LettuceChannel implements AutoCloseable {
 
 	void flush() {
 		if (this.unflushed > 0) {
-			this.connection.flushCommands();
+			if (this.batch != null) {
+				this.batch.flush();
+			}
+			else {
+				this.connection.flushCommands();
+			}
 			this.unflushed = 0;
 		}
 	}
@@ -245,6 +254,10 @@ final class LettuceChannel implements AutoCloseable {
 	public void close() {
 		this.window.clear();
 		this.unflushed = 0;
+		if (this.batch != null) {
+			this.batch.clear();
+			this.batch = null;
+		}
 		if (this.connection != null) {
 			this.connection.close();
 			this.connection = null;
@@ -275,7 +288,12 @@ final class LettuceChannel implements AutoCloseable {
 		if (this.connection == null) {
 			throw new RedisUnavailableException("Redis connection is closed", null);
 		}
-		this.connection.dispatch(command);
+		if (this.batch != null) {
+			this.batch.add(command);
+		}
+		else {
+			this.connection.dispatch(command);
+		}
 		this.unflushed++;
 	}
 

@@ -116,6 +116,11 @@ final class TupleRow extends AbstractRow implements TypedRow {
 	}
 
 	@Override
+	public boolean unchangedAt(int index) {
+		return isUnchangedAt(index);
+	}
+
+	@Override
 	public TextForm textForm(int index) {
 		return TextForm.of(this.schema.decoder(this.keyOnly ? this.schema.keyPositions()[index] : index));
 	}

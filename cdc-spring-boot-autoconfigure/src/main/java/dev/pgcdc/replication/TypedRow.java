@@ -40,6 +40,16 @@ public interface TypedRow {
 	}
 
 	/**
+	 * Return whether the value at a position is an unchanged TOAST value PostgreSQL did not send (and no
+	 * old image supplied), as {@link dev.pgcdc.event.Row#isUnchanged(String)} by name.
+	 * @param index the column's position
+	 * @return whether the value is unchanged and unknown
+	 */
+	default boolean unchangedAt(int index) {
+		return false;
+	}
+
+	/**
 	 * Return how the text sent for the column at a position relates to its decoded value's text.
 	 * @param index the position in {@link dev.pgcdc.event.Row#toMap() the row's columns}
 	 * @return the form; {@link TextForm#OTHER} when the row cannot tell
