@@ -29,7 +29,9 @@ import io.lettuce.core.resource.ClientResources;
 import io.netty.buffer.ByteBuf;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.RedisPassword;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -85,30 +87,23 @@ final class LettuceChannel implements AutoCloseable {
 	 * @param factory the application's factory
 	 * @param timeout how long to wait for answers
 	 * @return a channel, not yet connected
-	 * @throws IllegalStateException if the factory is not a standalone Lettuce one
+	 * @throws IllegalStateException if the factory is not a standalone or Sentinel Lettuce one
 	 */
 	static LettuceChannel create(RedisConnectionFactory factory, Duration timeout) {
 		if (!(factory instanceof LettuceConnectionFactory lettuce)) {
 			throw new IllegalStateException("The cdc.redis sinks need Lettuce, but the RedisConnectionFactory is a "
 					+ factory.getClass().getName() + ". Use spring.data.redis.client-type=lettuce");
 		}
-		if (lettuce.getClusterConfiguration() != null || lettuce.getSentinelConfiguration() != null) {
-			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis (or a proxy in front of a "
-					+ "cluster); Redis Cluster and Sentinel are not supported yet: see docs/redis.md, Limits");
+		if (lettuce.getClusterConfiguration() != null) {
+			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis, a Sentinel-managed master "
+					+ "(or a proxy in front of a cluster); Redis Cluster is not supported yet: see docs/redis.md, Limits");
 		}
-		RedisStandaloneConfiguration standalone = lettuce.getStandaloneConfiguration();
-		RedisURI.Builder uri = RedisURI.builder()
-			.withHost(standalone.getHostName())
-			.withPort(standalone.getPort())
-			.withDatabase(standalone.getDatabase())
-			.withSsl(lettuce.isUseSsl())
+		RedisSentinelConfiguration sentinel = lettuce.getSentinelConfiguration();
+		RedisURI.Builder uri = (sentinel != null) ? sentinelUri(sentinel) : standaloneUri(lettuce.getStandaloneConfiguration());
+		uri.withSsl(lettuce.isUseSsl())
 			.withVerifyPeer(lettuce.isVerifyPeer())
 			.withTimeout(timeout)
 			.withClientName("pgcdc-redis-sink");
-		RedisPassword password = standalone.getPassword();
-		if (password.isPresent()) {
-			uri.withAuthentication(standalone.getUsername(), password.get());
-		}
 		RedisURI target = uri.build();
 		return new LettuceChannel(() -> {
 			ClientResources resources = lettuce.getClientResources();
@@ -121,6 +116,45 @@ final class LettuceChannel implements AutoCloseable {
 				.build());
 			return client;
 		}, timeout);
+	}
+
+	private static RedisURI.Builder standaloneUri(RedisStandaloneConfiguration standalone) {
+		RedisURI.Builder uri = RedisURI.builder()
+			.withHost(standalone.getHostName())
+			.withPort(standalone.getPort())
+			.withDatabase(standalone.getDatabase());
+		RedisPassword password = standalone.getPassword();
+		if (password.isPresent()) {
+			uri.withAuthentication(standalone.getUsername(), password.get());
+		}
+		return uri;
+	}
+
+	/**
+	 * The master a set of sentinels names: every {@link #open()} asks them again, so that the connection after a
+	 * failover goes to the promoted replica.
+	 */
+	private static RedisURI.Builder sentinelUri(RedisSentinelConfiguration sentinel) {
+		if (sentinel.getMaster() == null || sentinel.getSentinels().isEmpty()) {
+			throw new IllegalStateException("The Redis Sentinel configuration names no master or no sentinel; set "
+					+ "spring.data.redis.sentinel.master and spring.data.redis.sentinel.nodes");
+		}
+		RedisURI.Builder uri = RedisURI.builder()
+			.withSentinelMasterId(sentinel.getMaster().getName())
+			.withDatabase(sentinel.getDatabase());
+		RedisPassword sentinelPassword = sentinel.getSentinelPassword();
+		for (RedisNode node : sentinel.getSentinels()) {
+			RedisURI.Builder sentinelUri = RedisURI.builder().withHost(node.getHost()).withPort(node.getPort());
+			if (sentinelPassword.isPresent()) {
+				sentinelUri.withAuthentication(sentinel.getSentinelUsername(), sentinelPassword.get());
+			}
+			uri.withSentinel(sentinelUri.build());
+		}
+		RedisPassword password = sentinel.getPassword();
+		if (password.isPresent()) {
+			uri.withAuthentication(sentinel.getUsername(), password.get());
+		}
+		return uri;
 	}
 
 	/**
