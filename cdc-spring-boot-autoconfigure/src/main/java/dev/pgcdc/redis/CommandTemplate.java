@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.Operation;
 import dev.pgcdc.event.Row;
+import dev.pgcdc.replication.TypedRow;
 
 /**
  * A one-line command template such as {@code HSET product:{id} {pairs:name,price}}, parsed and checked
@@ -91,12 +92,12 @@ final class CommandTemplate {
 	 * @return the command
 	 */
 	RedisCommand render(ChangeEvent event) {
-		// sized for the whole row: {pairs:*} of a wide table would otherwise regrow the list twice per change
-		List<byte[]> args = new ArrayList<>(this.expectedArgs);
+		// one buffer per thread, reused: the rendered command is the one array copied out of it
+		ArgumentBuffer buffer = ArgumentBuffer.get();
 		for (Argument argument : this.arguments) {
-			argument.render(event, args);
+			argument.render(event, buffer);
 		}
-		return new RedisCommand(this.name, args.toArray(new byte[0][]), this.origin);
+		return new RedisCommand(this.name, buffer.toByteArray(), buffer.count(), this.origin);
 	}
 
 	static String operationName(Operation operation) {
@@ -261,7 +262,7 @@ final class CommandTemplate {
 	/** One template argument, rendering to one or (pairs) several Redis arguments. */
 	private interface Argument {
 
-		void render(ChangeEvent event, List<byte[]> out);
+		void render(ChangeEvent event, ArgumentBuffer out);
 
 		int count();
 
@@ -270,20 +271,32 @@ final class CommandTemplate {
 	/** A piece of a text argument. */
 	private interface Part {
 
-		void append(ChangeEvent event, StringBuilder out);
+		void append(ChangeEvent event, ArgumentBuffer out);
 
 	}
 
 	private record Pairs(List<String> columns, List<String> countedColumns) implements Argument {
 
 		@Override
-		public void render(ChangeEvent event, List<byte[]> out) {
+		public void render(ChangeEvent event, ArgumentBuffer out) {
 			Row row = event.row();
+			if (this.columns == null && row instanceof TypedRow typed) {
+				// every column, by position: no lookup by name per value
+				List<String> names = row.columns();
+				for (int i = 0; i < names.size(); i++) {
+					if (!typed.unchangedAt(i)) {
+						String column = names.get(i);
+						out.add(RedisValues.name(column));
+						out.addValue(typed, column, i);
+					}
+				}
+				return;
+			}
 			for (String column : (this.columns != null) ? this.columns : row.columns()) {
 				// an unchanged TOAST value was not sent: leaving the field alone keeps the stored value
 				if (row.contains(column) && !row.isUnchanged(column)) {
 					out.add(RedisValues.name(column));
-					out.add(RedisValues.bytes(row.get(column)));
+					out.addValue(row, column);
 				}
 			}
 		}
@@ -303,19 +316,16 @@ final class CommandTemplate {
 		}
 
 		@Override
-		public void render(ChangeEvent event, List<byte[]> out) {
+		public void render(ChangeEvent event, ArgumentBuffer out) {
 			if (this.constant != null) {
 				out.add(this.constant);
 			}
-			else if (this.parts.size() == 1 && this.parts.get(0) instanceof Column column) {
-				out.add(RedisValues.bytes(column.value(event)));
-			}
 			else {
-				StringBuilder text = new StringBuilder(32);
+				out.beginText();
 				for (Part part : this.parts) {
-					part.append(event, text);
+					part.append(event, out);
 				}
-				out.add(RedisValues.bytes(text.toString()));
+				out.endText();
 			}
 		}
 
@@ -326,32 +336,40 @@ final class CommandTemplate {
 
 	}
 
-	private record Literal(String text) implements Part {
+	private record Literal(String text, byte[] bytes) implements Part {
+
+		Literal(String text) {
+			this(text, RedisValues.bytes(text));
+		}
 
 		@Override
-		public void append(ChangeEvent event, StringBuilder out) {
-			out.append(this.text);
+		public void append(ChangeEvent event, ArgumentBuffer out) {
+			out.appendText(this.bytes);
 		}
 
 	}
 
 	private record Column(String name, boolean old) implements Part {
 
-		Object value(ChangeEvent event) {
+		/** The image the value is read from, {@code null} when neither has the column. */
+		Row source(ChangeEvent event) {
 			Row before = event.before();
 			if (this.old && before != null && before.contains(this.name) && !before.isUnchanged(this.name)) {
-				return before.get(this.name);
+				return before;
 			}
 			Row row = event.row();
 			if (row.isUnchanged(this.name) && before != null && before.contains(this.name)) {
-				return before.get(this.name);
+				return before;
 			}
-			return row.contains(this.name) ? row.get(this.name) : null;
+			return row.contains(this.name) ? row : null;
 		}
 
 		@Override
-		public void append(ChangeEvent event, StringBuilder out) {
-			out.append(RedisValues.text(value(event)));
+		public void append(ChangeEvent event, ArgumentBuffer out) {
+			Row source = source(event);
+			if (source != null) {
+				out.appendValue(source, this.name);
+			}
 		}
 
 	}
@@ -359,17 +377,20 @@ final class CommandTemplate {
 	private record Json(List<String> columns) implements Part {
 
 		@Override
-		public void append(ChangeEvent event, StringBuilder out) {
+		public void append(ChangeEvent event, ArgumentBuffer out) {
 			Row row = event.row();
+			StringBuilder json = new StringBuilder(128);
 			if (this.columns == null) {
-				RedisValues.appendJsonObject(out, row.toMap());
-				return;
+				RedisValues.appendJsonObject(json, row.toMap());
 			}
-			Map<String, Object> values = new LinkedHashMap<>();
-			for (String column : this.columns) {
-				values.put(column, row.contains(column) ? row.get(column) : null);
+			else {
+				Map<String, Object> values = new LinkedHashMap<>();
+				for (String column : this.columns) {
+					values.put(column, row.contains(column) ? row.get(column) : null);
+				}
+				RedisValues.appendJsonObject(json, values);
 			}
-			RedisValues.appendJsonObject(out, values);
+			out.appendText(json.toString());
 		}
 
 	}
@@ -378,7 +399,13 @@ final class CommandTemplate {
 	private record Meta(String kind, List<String> keyColumns) implements Part {
 
 		@Override
-		public void append(ChangeEvent event, StringBuilder out) {
+		public void append(ChangeEvent event, ArgumentBuffer out) {
+			StringBuilder text = new StringBuilder(32);
+			append(event, text);
+			out.appendText(text.toString());
+		}
+
+		private void append(ChangeEvent event, StringBuilder out) {
 			switch (this.kind) {
 				case "schema" -> out.append(event.table().schema());
 				case "table" -> out.append(event.table().name());

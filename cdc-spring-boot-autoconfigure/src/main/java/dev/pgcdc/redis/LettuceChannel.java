@@ -29,7 +29,9 @@ import io.lettuce.core.resource.ClientResources;
 import io.netty.buffer.ByteBuf;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.RedisPassword;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -70,6 +72,9 @@ final class LettuceChannel implements AutoCloseable {
 
 	private StatefulRedisConnection<byte[], byte[]> connection;
 
+	/** Where commands go until flushed: {@code null} to dispatch them through Lettuce one by one. */
+	private ChannelBatch batch;
+
 	private int unflushed;
 
 	private LettuceChannel(Supplier<RedisClient> clients, Duration timeout) {
@@ -82,30 +87,23 @@ final class LettuceChannel implements AutoCloseable {
 	 * @param factory the application's factory
 	 * @param timeout how long to wait for answers
 	 * @return a channel, not yet connected
-	 * @throws IllegalStateException if the factory is not a standalone Lettuce one
+	 * @throws IllegalStateException if the factory is not a standalone or Sentinel Lettuce one
 	 */
 	static LettuceChannel create(RedisConnectionFactory factory, Duration timeout) {
 		if (!(factory instanceof LettuceConnectionFactory lettuce)) {
 			throw new IllegalStateException("The cdc.redis sinks need Lettuce, but the RedisConnectionFactory is a "
 					+ factory.getClass().getName() + ". Use spring.data.redis.client-type=lettuce");
 		}
-		if (lettuce.getClusterConfiguration() != null || lettuce.getSentinelConfiguration() != null) {
-			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis (or a proxy in front of a "
-					+ "cluster); Redis Cluster and Sentinel are not supported yet: see docs/redis.md, Limits");
+		if (lettuce.getClusterConfiguration() != null) {
+			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis, a Sentinel-managed master "
+					+ "(or a proxy in front of a cluster); Redis Cluster is not supported yet: see docs/redis.md, Limits");
 		}
-		RedisStandaloneConfiguration standalone = lettuce.getStandaloneConfiguration();
-		RedisURI.Builder uri = RedisURI.builder()
-			.withHost(standalone.getHostName())
-			.withPort(standalone.getPort())
-			.withDatabase(standalone.getDatabase())
-			.withSsl(lettuce.isUseSsl())
+		RedisSentinelConfiguration sentinel = lettuce.getSentinelConfiguration();
+		RedisURI.Builder uri = (sentinel != null) ? sentinelUri(sentinel) : standaloneUri(lettuce.getStandaloneConfiguration());
+		uri.withSsl(lettuce.isUseSsl())
 			.withVerifyPeer(lettuce.isVerifyPeer())
 			.withTimeout(timeout)
 			.withClientName("pgcdc-redis-sink");
-		RedisPassword password = standalone.getPassword();
-		if (password.isPresent()) {
-			uri.withAuthentication(standalone.getUsername(), password.get());
-		}
 		RedisURI target = uri.build();
 		return new LettuceChannel(() -> {
 			ClientResources resources = lettuce.getClientResources();
@@ -118,6 +116,45 @@ final class LettuceChannel implements AutoCloseable {
 				.build());
 			return client;
 		}, timeout);
+	}
+
+	private static RedisURI.Builder standaloneUri(RedisStandaloneConfiguration standalone) {
+		RedisURI.Builder uri = RedisURI.builder()
+			.withHost(standalone.getHostName())
+			.withPort(standalone.getPort())
+			.withDatabase(standalone.getDatabase());
+		RedisPassword password = standalone.getPassword();
+		if (password.isPresent()) {
+			uri.withAuthentication(standalone.getUsername(), password.get());
+		}
+		return uri;
+	}
+
+	/**
+	 * The master a set of sentinels names: every {@link #open()} asks them again, so that the connection after a
+	 * failover goes to the promoted replica.
+	 */
+	private static RedisURI.Builder sentinelUri(RedisSentinelConfiguration sentinel) {
+		if (sentinel.getMaster() == null || sentinel.getSentinels().isEmpty()) {
+			throw new IllegalStateException("The Redis Sentinel configuration names no master or no sentinel; set "
+					+ "spring.data.redis.sentinel.master and spring.data.redis.sentinel.nodes");
+		}
+		RedisURI.Builder uri = RedisURI.builder()
+			.withSentinelMasterId(sentinel.getMaster().getName())
+			.withDatabase(sentinel.getDatabase());
+		RedisPassword sentinelPassword = sentinel.getSentinelPassword();
+		for (RedisNode node : sentinel.getSentinels()) {
+			RedisURI.Builder sentinelUri = RedisURI.builder().withHost(node.getHost()).withPort(node.getPort());
+			if (sentinelPassword.isPresent()) {
+				sentinelUri.withAuthentication(sentinel.getSentinelUsername(), sentinelPassword.get());
+			}
+			uri.withSentinel(sentinelUri.build());
+		}
+		RedisPassword password = sentinel.getPassword();
+		if (password.isPresent()) {
+			uri.withAuthentication(sentinel.getUsername(), password.get());
+		}
+		return uri;
 	}
 
 	/**
@@ -133,6 +170,7 @@ final class LettuceChannel implements AutoCloseable {
 		}
 		this.connection = client.connect(ByteArrayCodec.INSTANCE);
 		this.connection.setAutoFlushCommands(false);
+		this.batch = ChannelBatch.of(this.connection);
 		Object pong = await(send(new Command<>(keyword("PING"), new ReplyOutput())));
 		if (pong instanceof RedisReplyException error) {
 			throw error;
@@ -173,7 +211,7 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	void command(RedisCommand command, QueuedReplies replies, int batchSize) throws Exception {
 		Command<byte[], byte[], Void> queued = new Command<>(keyword(command.name()), replies,
-				new RenderedArgs(command.args()));
+				new RenderedArgs(command.encodedArgs(), command.argCount()));
 		if (this.unflushed + 1 < batchSize) {
 			write(queued);
 			return;
@@ -197,8 +235,8 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	GuardReplies guard(byte[] fenceKey, byte[] position) {
 		GuardReplies guard = new GuardReplies();
-		write(new Command<>(keyword("WATCH"), guard.watch(), new RenderedArgs(new byte[][] { fenceKey })));
-		write(new Command<>(keyword("EVAL"), guard, new RenderedArgs(FenceScript.evalArgs(fenceKey, position))));
+		write(new Command<>(keyword("WATCH"), guard.watch(), RenderedArgs.of(new byte[][] { fenceKey })));
+		write(new Command<>(keyword("EVAL"), guard, RenderedArgs.of(FenceScript.evalArgs(fenceKey, position))));
 		return guard;
 	}
 
@@ -217,7 +255,12 @@ final class LettuceChannel implements AutoCloseable {
 
 	void flush() {
 		if (this.unflushed > 0) {
-			this.connection.flushCommands();
+			if (this.batch != null) {
+				this.batch.flush();
+			}
+			else {
+				this.connection.flushCommands();
+			}
 			this.unflushed = 0;
 		}
 	}
@@ -245,6 +288,10 @@ final class LettuceChannel implements AutoCloseable {
 	public void close() {
 		this.window.clear();
 		this.unflushed = 0;
+		if (this.batch != null) {
+			this.batch.clear();
+			this.batch = null;
+		}
 		if (this.connection != null) {
 			this.connection.close();
 			this.connection = null;
@@ -275,7 +322,12 @@ final class LettuceChannel implements AutoCloseable {
 		if (this.connection == null) {
 			throw new RedisUnavailableException("Redis connection is closed", null);
 		}
-		this.connection.dispatch(command);
+		if (this.batch != null) {
+			this.batch.add(command);
+		}
+		else {
+			this.connection.dispatch(command);
+		}
 		this.unflushed++;
 	}
 
@@ -296,52 +348,40 @@ final class LettuceChannel implements AutoCloseable {
 	}
 
 	/**
-	 * Arguments already rendered to bytes, written straight into the output buffer: no wrapper object per
-	 * argument, which is most of what a command costs to build.
+	 * Arguments already encoded as Redis reads them ({@link ArgumentBuffer}), written into the output buffer
+	 * with one copy: no wrapper object per argument and no per-byte writes, which were most of what a command
+	 * cost the event loop.
 	 */
 	private static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
 
-		private static final byte[] CRLF = { '\r', '\n' };
+		private final byte[] encoded;
 
-		private final byte[][] args;
+		private final int count;
 
-		RenderedArgs(byte[][] args) {
+		RenderedArgs(byte[] encoded, int count) {
 			super(ByteArrayCodec.INSTANCE);
-			this.args = args;
+			this.encoded = encoded;
+			this.count = count;
+		}
+
+		static RenderedArgs of(byte[][] args) {
+			RedisCommand command = new RedisCommand("", args, "");
+			return new RenderedArgs(command.encodedArgs(), command.argCount());
 		}
 
 		@Override
 		public int count() {
-			return this.args.length;
+			return this.count;
 		}
 
 		@Override
 		public void encode(ByteBuf buffer) {
-			for (byte[] arg : this.args) {
-				buffer.writeByte('$');
-				writeDecimal(buffer, arg.length);
-				buffer.writeBytes(CRLF);
-				buffer.writeBytes(arg);
-				buffer.writeBytes(CRLF);
-			}
+			buffer.writeBytes(this.encoded);
 		}
 
 		@Override
 		public String toCommandString() {
-			return this.args.length + " rendered arguments";
-		}
-
-		private static void writeDecimal(ByteBuf buffer, int value) {
-			if (value < 10) {
-				buffer.writeByte('0' + value);
-			}
-			else if (value < 100) {
-				buffer.writeByte('0' + value / 10);
-				buffer.writeByte('0' + value % 10);
-			}
-			else {
-				buffer.writeBytes(Integer.toString(value).getBytes(StandardCharsets.US_ASCII));
-			}
+			return this.count + " rendered arguments";
 		}
 
 	}

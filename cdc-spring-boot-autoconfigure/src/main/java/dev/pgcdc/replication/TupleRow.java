@@ -5,6 +5,7 @@ import java.util.List;
 import dev.pgcdc.event.AbstractRow;
 import dev.pgcdc.event.ValueConverter;
 import dev.pgcdc.pgoutput.TupleData;
+import dev.pgcdc.replication.types.TextForm;
 
 /**
  * A {@link dev.pgcdc.event.Row} over a decoded {@code pgoutput} tuple that turns column bytes into Java
@@ -107,6 +108,40 @@ final class TupleRow extends AbstractRow implements TypedRow {
 	@Override
 	protected String source() {
 		return this.schema.table().toString();
+	}
+
+	@Override
+	public int columnIndex(String column) {
+		return indexOf(column);
+	}
+
+	@Override
+	public boolean unchangedAt(int index) {
+		return isUnchangedAt(index);
+	}
+
+	@Override
+	public TextForm textForm(int index) {
+		return TextForm.of(this.schema.decoder(this.keyOnly ? this.schema.keyPositions()[index] : index));
+	}
+
+	@Override
+	public byte[] textBuffer() {
+		return this.tuple.buffer();
+	}
+
+	@Override
+	public int textOffset(int index) {
+		return this.tuple.offset(this.keyOnly ? this.schema.keyPositions()[index] : index);
+	}
+
+	@Override
+	public int textLength(int index) {
+		int column = this.keyOnly ? this.schema.keyPositions()[index] : index;
+		if (column >= this.tuple.columnCount() || this.tuple.kind(column) != TupleData.TEXT) {
+			return -1;
+		}
+		return this.tuple.length(column);
 	}
 
 	/** Return the bytes the tuple holds, for queue accounting. */
