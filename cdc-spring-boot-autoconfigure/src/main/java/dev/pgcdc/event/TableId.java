@@ -49,6 +49,21 @@ public record TableId(String schema, String name) {
 		return "\"" + identifier.replace("\"", "\"\"") + "\"";
 	}
 
+	/*
+	 * Written out rather than generated: the record's own equals and hashCode go through method-handle
+	 * chains, and routing asks them for every change.
+	 */
+	@Override
+	public boolean equals(Object other) {
+		return this == other || (other instanceof TableId table && this.name.equals(table.name)
+				&& this.schema.equals(table.schema));
+	}
+
+	@Override
+	public int hashCode() {
+		return 31 * this.schema.hashCode() + this.name.hashCode();
+	}
+
 	@Override
 	public String toString() {
 		return this.schema + "." + this.name;

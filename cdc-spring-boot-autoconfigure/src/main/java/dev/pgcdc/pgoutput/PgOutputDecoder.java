@@ -284,28 +284,45 @@ public final class PgOutputDecoder {
 		int count = readUInt16();
 		// Each column takes at least its kind byte; checking first keeps a corrupt count from allocating.
 		require(count);
-		byte[] kinds = new byte[count];
-		int[] offsets = new int[count];
-		int[] lengths = new int[count];
+		// the hottest loop of the decoder (every column of every row): locals, and the fields only set
+		// where a check fails, so that the messages say where
+		byte[] b = this.data;
+		int limit = this.limit;
+		int p = this.pos;
+		int[] columns = new int[3 * count];
 		for (int i = 0; i < count; i++) {
-			int kind = readUInt8();
-			switch (kind) {
-				case TupleData.TEXT, TupleData.BINARY -> {
-					int length = readLength();
-					offsets[i] = this.pos;
-					lengths[i] = length;
-					this.pos += length;
-				}
-				case TupleData.NULL, TupleData.UNCHANGED_TOAST -> {
-				}
-				default -> {
-					this.pos--;
-					throw malformed("unknown kind " + describe(kind) + " for tuple column " + i);
-				}
+			if (p >= limit) {
+				this.pos = p;
+				require(1);
 			}
-			kinds[i] = (byte) kind;
+			int kind = b[p++] & 0xFF;
+			if (kind == TupleData.TEXT || kind == TupleData.BINARY) {
+				if (limit - p < 4) {
+					this.pos = p;
+					require(4);
+				}
+				int length = (b[p] << 24) | ((b[p + 1] & 0xFF) << 16) | ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
+				if (length < 0) {
+					this.pos = p;
+					throw malformed("negative length " + length);
+				}
+				p += 4;
+				if (limit - p < length) {
+					this.pos = p;
+					require(length);
+				}
+				columns[3 * i + 1] = p;
+				columns[3 * i + 2] = length;
+				p += length;
+			}
+			else if (kind != TupleData.NULL && kind != TupleData.UNCHANGED_TOAST) {
+				this.pos = p - 1;
+				throw malformed("unknown kind " + describe(kind) + " for tuple column " + i);
+			}
+			columns[3 * i] = kind;
 		}
-		return new TupleData(this.data, kinds, offsets, lengths);
+		this.pos = p;
+		return new TupleData(b, columns);
 	}
 
 	private void expectTupleKind(char expected, int actual) {

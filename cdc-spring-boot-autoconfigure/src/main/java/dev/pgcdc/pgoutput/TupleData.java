@@ -30,11 +30,11 @@ public final class TupleData {
 
 	private final byte[] buffer;
 
-	private final byte[] kinds;
-
-	private final int[] offsets;
-
-	private final int[] lengths;
+	/**
+	 * Per column its kind, offset and length, one after the other: one array per row instead of three,
+	 * since every change of the stream allocates one.
+	 */
+	private final int[] columns;
 
 	/**
 	 * Create tuple data over a message buffer.
@@ -45,25 +45,34 @@ public final class TupleData {
 	 */
 	public TupleData(byte[] buffer, byte[] kinds, int[] offsets, int[] lengths) {
 		this.buffer = buffer;
-		this.kinds = kinds;
-		this.offsets = offsets;
-		this.lengths = lengths;
+		this.columns = new int[3 * kinds.length];
+		for (int i = 0; i < kinds.length; i++) {
+			this.columns[3 * i] = kinds[i];
+			this.columns[3 * i + 1] = offsets[i];
+			this.columns[3 * i + 2] = lengths[i];
+		}
+	}
+
+	/** The decoder's: {@code columns} holds kind, offset and length per column and is taken as it is. */
+	TupleData(byte[] buffer, int[] columns) {
+		this.buffer = buffer;
+		this.columns = columns;
 	}
 
 	public int columnCount() {
-		return this.kinds.length;
+		return this.columns.length / 3;
 	}
 
 	public byte kind(int column) {
-		return this.kinds[column];
+		return (byte) this.columns[3 * column];
 	}
 
 	public boolean isNull(int column) {
-		return this.kinds[column] == NULL;
+		return kind(column) == NULL;
 	}
 
 	public boolean isUnchangedToast(int column) {
-		return this.kinds[column] == UNCHANGED_TOAST;
+		return kind(column) == UNCHANGED_TOAST;
 	}
 
 	/**
@@ -75,11 +84,11 @@ public final class TupleData {
 	}
 
 	public int offset(int column) {
-		return this.offsets[column];
+		return this.columns[3 * column + 1];
 	}
 
 	public int length(int column) {
-		return this.lengths[column];
+		return this.columns[3 * column + 2];
 	}
 
 	/**
@@ -88,11 +97,11 @@ public final class TupleData {
 	 * @return the bytes, or {@code null} for NULL and unchanged TOAST values
 	 */
 	public byte[] bytes(int column) {
-		byte kind = this.kinds[column];
+		byte kind = kind(column);
 		if (kind != TEXT && kind != BINARY) {
 			return null;
 		}
-		return Arrays.copyOfRange(this.buffer, this.offsets[column], this.offsets[column] + this.lengths[column]);
+		return Arrays.copyOfRange(this.buffer, offset(column), offset(column) + length(column));
 	}
 
 	/**
@@ -101,11 +110,11 @@ public final class TupleData {
 	 * @return the text, or {@code null} for NULL and unchanged TOAST values
 	 */
 	public String text(int column) {
-		byte kind = this.kinds[column];
+		byte kind = kind(column);
 		if (kind != TEXT && kind != BINARY) {
 			return null;
 		}
-		return new String(this.buffer, this.offsets[column], this.lengths[column], StandardCharsets.UTF_8);
+		return new String(this.buffer, offset(column), length(column), StandardCharsets.UTF_8);
 	}
 
 }

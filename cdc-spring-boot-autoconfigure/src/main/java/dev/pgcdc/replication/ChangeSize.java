@@ -55,13 +55,18 @@ public final class ChangeSize {
 			return 0;
 		}
 		if (row instanceof TupleRow tuple) {
-			return 2L * tuple.size() + (long) PER_VALUE * tuple.tuple().columnCount();
+			return tuple.heapEstimate();
 		}
 		long bytes = 0;
 		for (String column : row.columns()) {
 			bytes += PER_VALUE + valueBytes(row.isUnchanged(column) ? null : row.get(column));
 		}
 		return bytes;
+	}
+
+	/** The estimate of a row still in its message: the bytes twice (decoded text takes as much again). */
+	static long ofTuple(dev.pgcdc.pgoutput.TupleData tuple) {
+		return 2L * tuple.buffer().length + (long) PER_VALUE * tuple.columnCount();
 	}
 
 	private static long valueBytes(Object value) {

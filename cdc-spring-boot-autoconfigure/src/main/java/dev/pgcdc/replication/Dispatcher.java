@@ -46,6 +46,9 @@ final class Dispatcher implements Runnable {
 
 	private volatile boolean running = true;
 
+	/** Asked by the delivery gate while it holds delivery; one instance, not one per item. */
+	private final java.util.function.BooleanSupplier stillRunning = () -> this.running;
+
 	private volatile boolean paused;
 
 	private TransactionBuffer transactionChanges;
@@ -117,7 +120,7 @@ final class Dispatcher implements Runnable {
 		}
 		for (int i = 0; i < batch.size(); i++) {
 			// a lost connection holds delivery here until the slot is known to be this instance's
-			if (!this.gate.await(batch.epoch(), () -> this.running)) {
+			if (!this.gate.await(batch.epoch(), this.stillRunning)) {
 				if (this.gate.voided(batch.epoch())) {
 					abandon();
 				}
@@ -146,7 +149,9 @@ final class Dispatcher implements Runnable {
 	}
 
 	void change(ChangeEvent event) throws Exception {
-		for (ChangeConsumer consumer : this.consumers) {
+		// indexed: an iterator per change and consumer is garbage the no-op listener would pay for
+		for (int i = 0; i < this.consumers.size(); i++) {
+			ChangeConsumer consumer = this.consumers.get(i);
 			try {
 				consumer.onChange(event);
 			}

@@ -25,9 +25,24 @@ final class InternalTables implements Predicate<TableId> {
 		this.bare = names.stream().filter((name) -> name.indexOf('.') < 0).toList();
 	}
 
+	/**
+	 * The last table asked about and the answer: asked for every change, by every consumer, and runs of
+	 * changes share one {@code TableId} instance. Racy reads are fine, the pair is immutable.
+	 */
+	private volatile Answer last = new Answer(null, false);
+
 	@Override
 	public boolean test(TableId table) {
-		return this.bare.contains(table.name()) || this.qualified.contains(table);
+		Answer answer = this.last;
+		if (answer.table() == table) {
+			return answer.internal();
+		}
+		boolean internal = this.bare.contains(table.name()) || this.qualified.contains(table);
+		this.last = new Answer(table, internal);
+		return internal;
+	}
+
+	private record Answer(TableId table, boolean internal) {
 	}
 
 }

@@ -30,12 +30,23 @@ final class TupleRow extends AbstractRow implements TypedRow {
 
 	private Object[] values;
 
+	/**
+	 * The {@link ChangeSize} estimate, worked out here while the tuple is in this thread's cache rather
+	 * than by the dispatcher for every listener.
+	 */
+	private final long heapEstimate;
+
 	TupleRow(TableSchema schema, TupleData tuple, boolean keyOnly, TupleRow fallback, ValueConverter converter) {
 		super(converter);
 		this.schema = schema;
 		this.tuple = tuple;
 		this.keyOnly = keyOnly;
 		this.fallback = fallback;
+		this.heapEstimate = ChangeSize.ofTuple(tuple);
+	}
+
+	long heapEstimate() {
+		return this.heapEstimate;
 	}
 
 	@Override

@@ -77,7 +77,8 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 			}
 			return;
 		}
-		this.context.publishEvent(event);
+		// a ready-typed event: publishing a bare payload makes Spring build its generic type for every row
+		this.context.publishEvent(new ChangeApplicationEvent(this.context, event));
 	}
 
 	@Override
@@ -164,6 +165,27 @@ public class ApplicationEventPublishingConsumer implements ChangeConsumer {
 	}
 
 	private static final class Probe {
+
+	}
+
+	/**
+	 * What {@code publishEvent(change)} would publish, with its generic type worked out once instead of
+	 * per event; listeners see an ordinary {@code PayloadApplicationEvent<ChangeEvent>}.
+	 */
+	@SuppressWarnings("serial")
+	private static final class ChangeApplicationEvent extends PayloadApplicationEvent<ChangeEvent> {
+
+		private static final ResolvableType TYPE = ResolvableType.forClassWithGenerics(PayloadApplicationEvent.class,
+				ChangeEvent.class);
+
+		ChangeApplicationEvent(Object source, ChangeEvent change) {
+			super(source, change, TYPE.getGeneric());
+		}
+
+		@Override
+		public ResolvableType getResolvableType() {
+			return TYPE;
+		}
 
 	}
 

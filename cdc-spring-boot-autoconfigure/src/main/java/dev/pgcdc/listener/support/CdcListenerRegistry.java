@@ -200,7 +200,9 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	@Override
 	public void onChange(ChangeEvent event) {
 		boolean optIn = this.optInTables.test(event.table());
-		for (ListenerContainer container : this.containers) {
+		List<ListenerContainer> containers = this.containers;
+		for (int i = 0; i < containers.size(); i++) {
+			ListenerContainer container = containers.get(i);
 			if (!optIn || !container.endpoint().tables().isEmpty()) {
 				container.change(event);
 			}

@@ -29,9 +29,10 @@ final class ListenerWorker implements Runnable {
 
 	private static final Log logger = LogFactory.getLog(ListenerWorker.class);
 
-	static final int BATCH = 64;
+	/** Items per hand-over: each one may wake the worker, so a no-op listener pays it per row otherwise. */
+	static final int BATCH = 256;
 
-	private static final int QUEUED_BATCHES = 64;
+	private static final int QUEUED_BATCHES = 16;
 
 	final int index;
 
@@ -47,9 +48,13 @@ final class ListenerWorker implements Runnable {
 
 	Thread thread;
 
+	/** Asked by the delivery gate while it holds delivery; one instance, not one per item. */
+	private final java.util.function.BooleanSupplier running;
+
 	ListenerWorker(ListenerContainer container, int index) {
 		this.container = container;
 		this.index = index;
+		this.running = container::isRunning;
 		this.pending = new Batch(container.gate().epoch());
 	}
 
@@ -111,9 +116,10 @@ final class ListenerWorker implements Runnable {
 					continue;
 				}
 				try {
+					DeliveryGate gate = this.container.gate();
 					for (int i = 0; i < batch.size; i++) {
 						// held while the connection is lost; dropped if another instance took the slot over
-						if (!this.container.gate().await(batch.epoch, this.container::isRunning)) {
+						if (!gate.await(batch.epoch, this.running)) {
 							break;
 						}
 						if (!batch.items[i].processBy(this)) {
