@@ -33,7 +33,7 @@ final class RabbitVariant {
 			try (Connection connection = rabbit.clientFactory().newConnection();
 					Channel channel = connection.createChannel()) {
 				channel.exchangeDeclare("cdc", "topic", true);
-				channel.queueDeclare(QUEUE, true, false, false, Map.of("x-max-length", 100_000));
+				channel.queueDeclare(QUEUE, true, false, false, queueArguments());
 				channel.queueBind(QUEUE, "cdc", "#");
 			}
 			Measurement measurement = new Measurement(this.database, slot, rows);
@@ -81,6 +81,21 @@ final class RabbitVariant {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * The queue's arguments: by default a classic queue keeping its newest 100,000 messages; for a look at the
+	 * broker's own cost, {@code -Dbench.rabbit.queue=v2} (classic queue version 2), {@code nolimit} or
+	 * {@code stream} (a RabbitMQ stream).
+	 */
+	private static Map<String, Object> queueArguments() {
+		String kind = System.getProperty("bench.rabbit.queue", "v1");
+		return switch (kind) {
+			case "v2" -> Map.of("x-max-length", 100_000, "x-queue-version", 2);
+			case "nolimit" -> Map.of();
+			case "stream" -> Map.of("x-queue-type", "stream");
+			default -> Map.of("x-max-length", 100_000);
+		};
 	}
 
 }
