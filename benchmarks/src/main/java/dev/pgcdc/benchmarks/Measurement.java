@@ -96,7 +96,7 @@ final class Measurement {
 		if (from != null && to != null && rows > 0 && to.nanos() > from.nanos()) {
 			jvmMicros = from.jvmMicrosPerRow(to, rows);
 			readerMicros = from.readerMicrosPerRow(to, rows);
-			dispatchMicros = variant.equals(Options.RAW) ? Double.NaN : from.dispatchMicrosPerRow(to, rows);
+			dispatchMicros = variant.startsWith(Options.RAW) ? Double.NaN : from.dispatchMicrosPerRow(to, rows);
 			jvmPercent = from.jvmPercent(to);
 			double readsPerRow = from.readCallsPerRow(to, rows);
 			readCalls = (readsPerRow >= 0) ? readsPerRow : Double.NaN;

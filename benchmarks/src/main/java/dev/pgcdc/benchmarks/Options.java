@@ -24,6 +24,9 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String RAW = "raw";
 
+	/** An experiment, not in the report: {@link #RAW} with {@code binary = true} (PostgreSQL 14+). */
+	static final String RAW_BINARY = "raw-binary";
+
 	static final String FULL = "full";
 
 	static final String FULL_VALUES = "full-values";
@@ -42,7 +45,7 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String RABBIT = "rabbit";
 
-	static final List<String> KNOWN_VARIANTS = List.of(RAW, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
+	static final List<String> KNOWN_VARIANTS = List.of(RAW, RAW_BINARY, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
 			REDIS, DEBEZIUM, RABBIT);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";

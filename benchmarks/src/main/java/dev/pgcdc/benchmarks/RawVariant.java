@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
 
 /**
  * The transport ceiling: the pgjdbc replication stream drained with no decoding at all. Each message is
@@ -26,8 +27,19 @@ final class RawVariant {
 
 	private final BenchmarkDatabase database;
 
+	private final boolean binary;
+
 	RawVariant(BenchmarkDatabase database) {
+		this(database, false);
+	}
+
+	/**
+	 * @param binary whether the server sends values in their binary send format ({@code binary = true},
+	 * the experiment {@code raw-binary}): what it costs the walsender, not what decoding costs
+	 */
+	RawVariant(BenchmarkDatabase database, boolean binary) {
 		this.database = database;
+		this.binary = binary;
 	}
 
 	Result run(String slot, long rows, long timeoutMillis) throws Exception {
@@ -59,21 +71,25 @@ final class RawVariant {
 			}
 			reader.join(5_000);
 		}
-		return measurement.result(Options.RAW, (problem != null) ? problem : "");
+		return measurement.result(this.binary ? Options.RAW_BINARY : Options.RAW, (problem != null) ? problem : "");
 	}
 
 	private void drain(String slot, Progress progress, AtomicReference<Connection> holder) throws SQLException {
 		try (Connection connection = this.database.connectForReplication()) {
 			holder.set(connection);
-			PGReplicationStream stream = connection.unwrap(PGConnection.class)
+			ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class)
 				.getReplicationAPI()
 				.replicationStream()
 				.logical()
 				.withSlotName(slot)
 				.withSlotOption("proto_version", 1)
 				.withSlotOption("publication_names", W1Workload.PUBLICATION)
-				.withSlotOption("messages", true)
-				.withStatusInterval(10, TimeUnit.SECONDS)
+				.withSlotOption("messages", true);
+			if (this.binary) {
+				// an option older servers reject, so only sent when asked for
+				builder.withSlotOption("binary", true);
+			}
+			PGReplicationStream stream = builder.withStatusInterval(10, TimeUnit.SECONDS)
 				.withAutomaticFlush(false)
 				.start();
 			long expected = progress.expected();

@@ -45,6 +45,11 @@ public final class W1Benchmark {
 			ListenerLatencyBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
 			return;
 		}
+		if (java.util.Arrays.asList(args).contains(StreamingExperiment.COMMAND)) {
+			// anywhere in the arguments: system-postgres.sh puts --url and --user first
+			StreamingExperiment.main(args);
+			return;
+		}
 		if (args.length > 0 && args[0].equals(LargeTransactionBenchmark.CHILD)) {
 			LargeTransactionBenchmark.child(java.util.Arrays.copyOfRange(args, 1, args.length));
 			return;
@@ -132,8 +137,8 @@ public final class W1Benchmark {
 					Result result;
 					try {
 						result = switch (variant) {
-							case Options.RAW -> new RawVariant(database).run(slots.get(i), options.rows(),
-									options.timeoutMillis());
+							case Options.RAW, Options.RAW_BINARY -> new RawVariant(database,
+									Options.RAW_BINARY.equals(variant)).run(slots.get(i), options.rows(), options.timeoutMillis());
 							case Options.PG_RECVLOGICAL -> new RecvLogicalVariant(database).run(slots.get(i),
 									options.rows(), endLsn, options.timeoutMillis());
 							case Options.REDIS -> new RedisVariant(database).run(slots.get(i), options.rows(),
