@@ -79,7 +79,8 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 			                                     its own slot and publication, a no-op Connect-format consumer
 			                      rabbit         pgcdc's RabbitMQ sink (native JSON, publisher confirms) into a
 			                                     private broker node started for the run (rabbitmq-server
-			                                     installed); rows counted once the broker confirmed them
+			                                     installed); rows counted once the broker confirmed them;
+			                                     measures the first 200,000 rows at most
 			                    (default raw,full,full-values,cdc-listener,redis,raw; the mean of the raw runs is
 			                    the baseline)
 			  --repeat=N        run the variants N times, interleaved (raw, full, ..., raw, full, ...);

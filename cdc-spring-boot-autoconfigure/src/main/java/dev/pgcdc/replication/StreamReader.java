@@ -267,6 +267,13 @@ final class StreamReader implements Runnable {
 			ByteBuffer buffer = lookahead;
 			lookahead = null;
 			if (buffer == null) {
+				if (this.unqueuedCommitEnd != null) {
+					// held commits never wait for a read that may block: what came after them was no commit
+					batch = handOver(stream, batch);
+					if (batch == null) {
+						return;
+					}
+				}
 				this.activity.readStarted();
 				buffer = stream.read();
 				this.activity.readReturned();
