@@ -24,7 +24,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * The broker stopped for 20 seconds in the middle of a workload: the sink retries with back-off, confirms
  * nothing the broker has not confirmed, and after the restart every change is in the queue, in commit order
- * (a message published again after the outage keeps its message id).
+ * (a message published again after the outage keeps its message id). Meanwhile the sink's backlog fills
+ * the engine's memory budget and no more.
  */
 @ExtendWith(EmbeddedRabbitExtension.class)
 class RabbitOutageTests {
@@ -33,7 +34,11 @@ class RabbitOutageTests {
 	void brokerDownForTwentySecondsLosesNothingAndKeepsOrder() throws Exception {
 		TestDatabase database = EmbeddedPostgresSupport.createDatabase("rabbit_outage");
 		database.execute("CREATE TABLE orders (id int PRIMARY KEY, status text)");
-		ReplicationSettings settings = RabbitTestSupport.settings(database, "rabbit_outage", List.of("orders"));
+		// a small budget, so that the outage fills it: the sink's backlog is bounded by it in bytes
+		long budget = 4L * 1024 * 1024;
+		ReplicationSettings settings = RabbitTestSupport.builder(database, "rabbit_outage", List.of("orders"))
+			.memory(budget, null)
+			.build();
 		try (EmbeddedRabbitSupport.Node rabbit = EmbeddedRabbitSupport.startNew("outage")) {
 			RabbitTestSupport.queue(rabbit, "cdc", "outage.orders", "public.orders.*");
 			CachingConnectionFactory factory = rabbit.connectionFactory();
@@ -58,7 +63,13 @@ class RabbitOutageTests {
 				assertThat(Lsn.parse(database.confirmedFlush("rabbit_outage")))
 					.as("PostgreSQL's confirmed position never passes an unconfirmed message")
 					.isLessThanOrEqualTo(confirmedWhenDown);
-				assertThat(sink.statistics().backlog()).as("the window is bounded").isLessThanOrEqualTo(1024);
+				assertThat(engine.memory().maxBytes()).isEqualTo(budget);
+				assertThat(sink.statistics().backlogBytes()).as("the backlog is reserved from the engine's budget")
+					.isGreaterThan(budget / 4)
+					.isLessThanOrEqualTo(budget);
+				assertThat(engine.memory().highWaterBytes()).as("the budget's high-water mark")
+					.isLessThanOrEqualTo(budget + 64 * 1024);
+				int backlog = sink.statistics().backlog();
 				rabbit.start();
 				double outage = (System.nanoTime() - stoppedAt) / 1e9;
 				int changes = workload.get();
@@ -67,9 +78,11 @@ class RabbitOutageTests {
 				assertThat(distinct).as("every change, none lost").hasSize(changes);
 				RabbitTestSupport.assertCommitOrder(distinct);
 				await().atMost(Duration.ofSeconds(30)).until(() -> sink.statistics().backlog() == 0);
-				System.out.printf("RabbitMQ outage: down %.1f s, %d retries, %d changes, %d messages (%d again after "
-						+ "the outage), in commit order%n", outage, sink.statistics().retries(), changes,
-						received.size(), received.size() - distinct.size());
+				assertThat(sink.statistics().backlogBytes()).as("every reservation given back").isZero();
+				System.out.printf("RabbitMQ outage: down %.1f s, %d retries, backlog %d messages in a %d-byte budget, "
+						+ "%d changes, %d messages (%d again after the outage), in commit order%n", outage,
+						sink.statistics().retries(), backlog, budget, changes, received.size(),
+						received.size() - distinct.size());
 			}
 			finally {
 				engine.stop();
