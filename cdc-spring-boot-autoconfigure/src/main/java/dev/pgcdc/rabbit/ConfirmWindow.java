@@ -110,8 +110,8 @@ final class ConfirmWindow {
 	void end(Lsn end, long epoch, DeliveryGate gate) {
 		this.lock.lock();
 		try {
-			if (gate.voided(epoch)) {
-				// its messages were dropped: its end must never become the completed position
+			if (this.closed || gate.voided(epoch)) {
+				// its messages may have been dropped: its end must never become the completed position
 				return;
 			}
 			End entry = new End(end.value(), epoch);

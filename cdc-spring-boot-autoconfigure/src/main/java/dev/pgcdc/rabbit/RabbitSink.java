@@ -29,9 +29,10 @@ import org.springframework.context.SmartLifecycle;
  * changes) and hands it to a window whose memory is reserved from the engine's budget
  * ({@code cdc.memory.max-bytes}); a publisher thread of the sink's own publishes the window with many
  * messages in flight, holding while the engine's replication connection is lost and dropping the backlog
- * when another instance took the slot over. The engine confirms a transaction to PostgreSQL only once the broker confirmed
- * every message of it and of the transactions before ({@link #completedPosition()}), so a crash or a broker
- * outage never loses a message; after one, messages may arrive twice, with the same message id.
+ * when another instance took the slot over. The engine confirms a transaction to PostgreSQL only once the
+ * broker confirmed every message of it and of the transactions before ({@link #completedPosition()}), so a
+ * crash or a broker outage never loses a message; after one, messages may arrive twice, with the same
+ * message id.
  *
  * @author pgcdc
  */
