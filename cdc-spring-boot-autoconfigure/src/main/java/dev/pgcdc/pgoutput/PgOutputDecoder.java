@@ -110,6 +110,25 @@ public final class PgOutputDecoder {
 	}
 
 	/**
+	 * Decode one message that was received inside a stream block (between a {@link StreamStart} and a
+	 * {@link StreamStop}) and is read again later, such as a change of a streamed transaction replayed at
+	 * its commit: it carries the xid of its (sub)transaction whatever this decoder's current state.
+	 * @param buffer the XLogData payload as received
+	 * @return the decoded message
+	 * @throws IllegalArgumentException if the message is empty, truncated or malformed
+	 */
+	public PgOutputMessage decodeStreamed(ByteBuffer buffer) {
+		boolean wasInStream = this.inStream;
+		this.inStream = true;
+		try {
+			return decode(buffer);
+		}
+		finally {
+			this.inStream = wasInStream;
+		}
+	}
+
+	/**
 	 * Decode one message. The bytes from the buffer's position to its limit are the message; the
 	 * buffer's position is left unchanged.
 	 * @param buffer the XLogData payload

@@ -99,6 +99,11 @@ final class SpillFile implements Runnable {
 		return this.unlinked;
 	}
 
+	/** The open channel, for a writer of another format (see InProgressTransaction). */
+	FileChannel channel() {
+		return this.channel;
+	}
+
 	SpillOutput output() {
 		return this.output;
 	}
