@@ -178,6 +178,52 @@ class StreamedTransactionTests extends EngineTestBase {
 		assertThat(transactions.transactions.get(0).changes()).hasSize(10_000);
 	}
 
+	/**
+	 * The connection lost while the commit of a streamed transaction is being delivered to a consumer that holds
+	 * the dispatcher, the queue full: the reset that follows the lost connection must not wait for room (the
+	 * dispatcher holds at the closed delivery gate), and the transaction sent again continues after what was
+	 * delivered.
+	 */
+	@Test
+	void aConnectionLostWhileAStreamedTransactionIsDeliveredToAFullQueueDeliversEachChangeOnce() throws Exception {
+		TestDatabase database = streamingDatabase("streamed_full");
+		java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+		CollectingConsumer eager = new CollectingConsumer(false) {
+			@Override
+			public void onChange(ChangeEvent event) {
+				super.onChange(event);
+				if (this.changes.size() == 1_000) {
+					try {
+						release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			}
+		};
+		CollectingConsumer transactions = new CollectingConsumer(true);
+		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "streamed_full").toBuilder()
+			.tables(List.of("items", "others"))
+			.queue(16, 1024 * 1024)
+			.reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
+			.build(), eager, transactions);
+		this.engine.start();
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.engine.state() == EngineState.STREAMING);
+		insert(database, 1, 50_000);
+		await().atMost(Duration.ofSeconds(30)).until(() -> eager.changes.size() >= 1_000);
+		assertThat(streamStatistics(database, "streamed_full")[0]).as("streamed").isPositive();
+		long connections = this.engine.statistics().connections();
+		database.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'streamed_full'");
+		release.countDown();
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.engine.statistics().connections() > connections);
+		insert(database, 50_001, 50_001);
+		await().atMost(Duration.ofSeconds(60)).until(() -> transactions.transactions.size() == 2);
+		assertThat(transactions.transactions.get(0).changes()).hasSize(50_000);
+		assertThat(eager.changes).extracting(StreamedTransactionTests::id).as("each change once, in order")
+			.isEqualTo(LongStream.rangeClosed(1, 50_001).boxed().toList());
+	}
+
 	@Test
 	void streamingOffLeavesLargeTransactionsToTheServer() throws Exception {
 		TestDatabase database = streamingDatabase("streamed_off");
