@@ -31,6 +31,9 @@ import dev.pgcdc.replication.ReplicationSettings;
  */
 public final class LargeTransactionBenchmark {
 
+	/** The argument of {@code benchmarks.jar} that runs this benchmark. */
+	static final String COMMAND = "large-transaction";
+
 	/** The first argument that makes {@link W1Benchmark#main} run the child instead. */
 	static final String CHILD = "--large-transaction-child";
 
@@ -49,7 +52,14 @@ public final class LargeTransactionBenchmark {
 		}
 		List<double[]> figures = new ArrayList<>();
 		boolean complete = true;
-		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
+		String url = null;
+		String user = null;
+		for (String arg : args) {
+			url = arg.startsWith("--url=") ? arg.substring(6) : url;
+			user = arg.startsWith("--user=") ? arg.substring(7) : user;
+		}
+		try (BenchmarkDatabase database = (url != null) ? BenchmarkDatabase.external(url, user, null)
+				: BenchmarkDatabase.startEmbedded()) {
 			for (int round = 1; round <= repeat; round++) {
 				double[] measured = measure(database, rows);
 				complete &= measured != null;

@@ -47,8 +47,6 @@ final class InProgressTransaction implements AutoCloseable {
 	/** The (sub)transaction of the message appended last: a lookup only when it changes. */
 	private long lastXid;
 
-	private long messages;
-
 	InProgressTransaction(long xid, MemoryBudget budget, Path directory) {
 		this.xid = xid;
 		this.budget = budget;
@@ -78,11 +76,6 @@ final class InProgressTransaction implements AutoCloseable {
 
 	long xid() {
 		return this.xid;
-	}
-
-	/** Return how many messages it holds. */
-	long messages() {
-		return this.messages;
 	}
 
 	/** Return how many bytes it holds. */
@@ -116,7 +109,6 @@ final class InProgressTransaction implements AutoCloseable {
 		else {
 			this.buffer.putLong(lsn).putInt(length).put(message.duplicate());
 		}
-		this.messages++;
 	}
 
 	/**
@@ -143,7 +135,6 @@ final class InProgressTransaction implements AutoCloseable {
 			}
 			this.flushed = start;
 		}
-		this.messages = -1; // not known any more; only a statistic
 	}
 
 	/**
