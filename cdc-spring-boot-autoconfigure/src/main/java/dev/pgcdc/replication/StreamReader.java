@@ -291,6 +291,7 @@ final class StreamReader implements Runnable {
 					logger.debug("Delivering streamed transaction " + commit.xid() + " (" + transaction.bytes()
 							+ " bytes) at its commit " + commitLsn);
 				}
+				this.statistics.transactionStreamed(transaction.bytes());
 				InProgressTransaction.Replay replay = transaction.replay();
 				for (ByteBuffer buffer = replay.next(); buffer != null; buffer = replay.next()) {
 					int size = buffer.remaining();

@@ -59,6 +59,8 @@ class StreamedTransactionTests extends EngineTestBase {
 		assertThat(whole.changes().get(19_999).row().get("payload")).isEqualTo("row 20000");
 		assertThat(whole.changes()).allSatisfy((change) -> assertThat(change.xid()).isEqualTo(whole.xid()));
 		assertThat(streamStatistics(database, "streamed_whole")[1]).as("the server spilled nothing").isZero();
+		assertThat(this.engine.statistics().streamedTransactions()).isEqualTo(1);
+		assertThat(this.engine.statistics().streamedBytes()).isGreaterThan(20_000L * 20);
 	}
 
 	@Test
@@ -240,6 +242,7 @@ class StreamedTransactionTests extends EngineTestBase {
 		long[] statistics = streamStatistics(database, "streamed_off");
 		assertThat(statistics[0]).as("nothing streamed").isZero();
 		assertThat(statistics[1]).as("the server spilled instead").isPositive();
+		assertThat(this.engine.statistics().streamedTransactions()).isZero();
 	}
 
 	private void start(TestDatabase database, String slot, ChangeConsumer... consumers) {
