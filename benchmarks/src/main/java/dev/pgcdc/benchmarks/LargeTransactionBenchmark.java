@@ -52,14 +52,7 @@ public final class LargeTransactionBenchmark {
 		}
 		List<double[]> figures = new ArrayList<>();
 		boolean complete = true;
-		String url = null;
-		String user = null;
-		for (String arg : args) {
-			url = arg.startsWith("--url=") ? arg.substring(6) : url;
-			user = arg.startsWith("--user=") ? arg.substring(7) : user;
-		}
-		try (BenchmarkDatabase database = (url != null) ? BenchmarkDatabase.external(url, user, null)
-				: BenchmarkDatabase.startEmbedded()) {
+		try (BenchmarkDatabase database = BenchmarkDatabase.fromArguments(args)) {
 			for (int round = 1; round <= repeat; round++) {
 				double[] measured = measure(database, rows);
 				complete &= measured != null;
@@ -75,7 +68,7 @@ public final class LargeTransactionBenchmark {
 		System.exit(complete ? 0 : 1);
 	}
 
-	private static String spread(List<double[]> figures, int index, String format) {
+	static String spread(List<double[]> figures, int index, String format) {
 		double[] values = figures.stream().mapToDouble((figure) -> figure[index]).sorted().toArray();
 		return String.format(format, values[values.length / 2]) + " (" + String.format(format, values[0]) + "-"
 				+ String.format(format, values[values.length - 1]) + ")";

@@ -21,19 +21,14 @@ final class LiveLargeTransaction {
 	}
 
 	static void main(String[] args, long rows, int repeat) throws Exception {
-		String url = null;
-		String user = null;
 		List<Boolean> modes = List.of(true, false);
 		for (String arg : args) {
-			url = arg.startsWith("--url=") ? arg.substring(6) : url;
-			user = arg.startsWith("--user=") ? arg.substring(7) : user;
 			modes = arg.equals("--streaming=on") ? List.of(true) : arg.equals("--streaming=off") ? List.of(false) : modes;
 		}
 		List<List<double[]>> figures = new ArrayList<>();
 		modes.forEach((mode) -> figures.add(new ArrayList<>()));
 		boolean complete = true;
-		try (BenchmarkDatabase database = (url != null) ? BenchmarkDatabase.external(url, user, null)
-				: BenchmarkDatabase.startEmbedded()) {
+		try (BenchmarkDatabase database = BenchmarkDatabase.fromArguments(args)) {
 			System.out.printf("server %s, logical_decoding_work_mem %s, %,d W1 rows in one transaction, child -Xmx%s%n",
 					database.queryString("SHOW server_version"), database.queryString("SHOW logical_decoding_work_mem"),
 					rows, LargeTransactionBenchmark.HEAP);
@@ -52,17 +47,11 @@ final class LiveLargeTransaction {
 			if (!mode.isEmpty()) {
 				System.out.printf("streaming=%s, median (min-max) over %d runs: commit -> transaction consumed %s s, "
 						+ "server spill %s MB, streamed %s MB, heap used at most %s MB%n", modes.get(i) ? "on" : "off",
-						mode.size(), spread(mode, 0, "%.2f"), spread(mode, 1, "%.0f"), spread(mode, 2, "%.0f"),
-						spread(mode, 3, "%.0f"));
+						mode.size(), LargeTransactionBenchmark.spread(mode, 0, "%.2f"), LargeTransactionBenchmark.spread(mode, 1, "%.0f"), LargeTransactionBenchmark.spread(mode, 2, "%.0f"),
+						LargeTransactionBenchmark.spread(mode, 3, "%.0f"));
 			}
 		}
 		System.exit(complete ? 0 : 1);
-	}
-
-	private static String spread(List<double[]> figures, int index, String format) {
-		double[] values = figures.stream().mapToDouble((figure) -> figure[index]).sorted().toArray();
-		return String.format(format, values[values.length / 2]) + " (" + String.format(format, values[0]) + "-"
-				+ String.format(format, values[values.length - 1]) + ")";
 	}
 
 	/** Returns seconds from commit to consumed, spill MB, stream MB and heap MB, or {@code null} on failure. */

@@ -250,10 +250,10 @@ public class CdcProperties {
 
 		/**
 		 * Whether the server streams large transactions while they are still running (pgoutput protocol
-		 * version 2, PostgreSQL 14 and later): pgcdc keeps them in a spill file of its own and delivers them
+		 * version 2): pgcdc keeps them in a spill file of its own and delivers them
 		 * at their commit, which comes seconds sooner for a transaction of millions of rows and spares the
 		 * server's disk. The server starts streaming a transaction once it holds more than
-		 * logical_decoding_work_mem of changes. Ignored before PostgreSQL 14.
+		 * logical_decoding_work_mem of changes.
 		 */
 		private boolean streaming = true;
 

@@ -92,12 +92,7 @@ final class EventQueue {
 	}
 
 	private void force(EventBatch batch, boolean first) {
-		try {
-			this.budget.reserve(batch.bytes(), true, 0, TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		this.budget.reserveNow(batch.bytes());
 		this.lock.lock();
 		try {
 			if (first) {

@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One transaction the server streams before it commits (pgoutput protocol version 2): its messages exactly as
@@ -51,7 +50,8 @@ final class InProgressTransaction implements AutoCloseable {
 		this.xid = xid;
 		this.budget = budget;
 		this.lastXid = xid;
-		reserve(budget);
+		// at once: the reader must go on reading for the budget's other holders to drain
+		budget.reserveNow(BUFFER_BYTES);
 		try {
 			this.file = SpillFile.create(directory);
 		}
@@ -61,17 +61,6 @@ final class InProgressTransaction implements AutoCloseable {
 		}
 		this.channel = this.file.channel();
 		this.buffer = ByteBuffer.allocate(BUFFER_BYTES);
-	}
-
-	private static void reserve(MemoryBudget budget) {
-		try {
-			// admitted at once: the reader must go on reading for the budget's other holders to drain
-			budget.reserve(BUFFER_BYTES, true, 0, TimeUnit.MILLISECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while reserving memory for a streamed transaction", ex);
-		}
 	}
 
 	long xid() {
@@ -165,7 +154,7 @@ final class InProgressTransaction implements AutoCloseable {
 
 	private static UncheckedIOException failed(IOException ex) {
 		return new UncheckedIOException("Could not write or read the spill file of a streamed transaction ("
-				+ ex.getMessage() + "); set cdc.memory.spill-directory to a writable directory with room", ex);
+				+ ex.getMessage() + ")" + SpillFile.FIX, ex);
 	}
 
 	/** Delete the file and give the buffer's memory back. */

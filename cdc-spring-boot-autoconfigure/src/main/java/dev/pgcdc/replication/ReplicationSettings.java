@@ -38,7 +38,7 @@ import java.util.Objects;
  * @param spillDirectory where transactions too large for memory are spilled; {@code null} for the JVM's
  * temporary directory
  * @param streamInProgress whether the server may stream large transactions before they commit
- * ({@code streaming} with protocol version 2, PostgreSQL 14 and later): they are then kept in a file of
+ * ({@code streaming} with protocol version 2): they are then kept in a file of
  * their own on this side instead of being spilled by the server and decoded only after their commit
  * @author pgcdc
  */

@@ -1,13 +1,10 @@
 package dev.pgcdc.replication;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.Lsn;
 import org.postgresql.PGConnection;
-import org.postgresql.core.BaseConnection;
-import org.postgresql.core.ServerVersion;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
@@ -22,19 +19,18 @@ final class ReplicationStreamStarter {
 	}
 
 	/**
-	 * Return the protocol version to ask for: 2 when large transactions may be streamed while they run
-	 * (PostgreSQL 14 and later), so that they reach consumers sooner at their commit and spare the server's
-	 * spill files; 1 otherwise.
+	 * Return the protocol version to ask for: 2 when large transactions may be streamed while they run, so
+	 * that they reach consumers sooner at their commit and spare the server's spill files (every server
+	 * pgcdc accepts, 14 and later, has it); 1 otherwise.
 	 */
-	static int protoVersion(Connection connection, ReplicationSettings settings) throws SQLException {
-		boolean streaming = settings.streamInProgress()
-				&& connection.unwrap(BaseConnection.class).haveMinimumServerVersion(ServerVersion.v14);
-		return streaming ? 2 : 1;
+	static int protoVersion(ReplicationSettings settings) {
+		return settings.streamInProgress() ? 2 : 1;
 	}
 
 	/** Start streaming after {@code from}, or from the slot's confirmed position if it is not valid. */
-	static PGReplicationStream start(PGConnection connection, ReplicationSettings settings, int protoVersion, Lsn from)
+	static PGReplicationStream start(PGConnection connection, ReplicationSettings settings, Lsn from)
 			throws SQLException {
+		int protoVersion = protoVersion(settings);
 		var options = connection.getReplicationAPI()
 			.replicationStream()
 			.logical()

@@ -17,19 +17,7 @@ final class StreamFailures {
 
 	private static final Log logger = LogFactory.getLog(StreamReader.class);
 
-	private final ReplicationSettings settings;
-
-	private final PgConnector connector;
-
-	private final RunState run;
-
-	private final ReaderActivity activity;
-
-	private final PositionAcknowledger acknowledger;
-
-	private final TransactionContinuation continuation;
-
-	private final DeliveryGate gate;
+	private final EngineParts parts;
 
 	private final BatchHandOver handOver;
 
@@ -41,16 +29,10 @@ final class StreamFailures {
 	private String unconfirmedSqlState;
 
 	StreamFailures(EngineParts parts, BatchHandOver handOver, EngineControl engine) {
-		this.settings = parts.settings();
-		this.connector = parts.connector();
-		this.run = parts.run();
-		this.activity = parts.activity();
-		this.acknowledger = parts.acknowledger();
-		this.continuation = parts.continuation();
-		this.gate = parts.gate();
+		this.parts = parts;
 		this.handOver = handOver;
 		this.engine = engine;
-		this.classifier = new FailureClassifier(this.settings);
+		this.classifier = new FailureClassifier(parts.settings());
 	}
 
 	/** A stream is open again: a failure repeated across it is no longer a repeat. */
@@ -65,7 +47,7 @@ final class StreamFailures {
 	 * @return whether to connect again
 	 */
 	boolean handle(Exception ex, Backoff backoff) {
-		if (this.continuation.interrupted()) {
+		if (this.parts.continuation().interrupted()) {
 			this.handOver.queueReset();
 		}
 		if (ex instanceof UncheckedIOException) {
@@ -76,25 +58,25 @@ final class StreamFailures {
 		String unconfirmed = this.unconfirmedSqlState;
 		this.unconfirmedSqlState = null;
 		if (failure.kind() == FailureClassifier.Kind.SLOT_IN_USE) {
-			if (this.run.state() != EngineState.STANDBY) {
+			if (this.parts.run().state() != EngineState.STANDBY) {
 				// another instance streams the slot from its confirmed position: the backlog is its now.
 				// Void it before saying STANDBY, and resume from the slot's position when the slot is back
-				this.gate.abandon();
+				this.parts.gate().abandon();
 				this.handOver.abandonQueued();
-				this.activity.resumeLsn(Lsn.ZERO);
+				this.parts.activity().resumeLsn(Lsn.ZERO);
 			}
-			this.run.state(EngineState.STANDBY);
-			this.run.lastError(null);
-			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
-			return this.run.sleep(Math.min(backoff.nextDelayMillis(), 5_000));
+			this.parts.run().state(EngineState.STANDBY);
+			this.parts.run().lastError(null);
+			logger.info("Replication slot '" + this.parts.settings().slotName() + "' is in use by another instance; standing by");
+			return this.parts.run().sleep(Math.min(backoff.nextDelayMillis(), 5_000));
 		}
-		String frozen = this.acknowledger.frozenReason();
+		String frozen = this.parts.acknowledger().frozenReason();
 		if (frozen != null) {
 			return stop(frozen, ex);
 		}
 		if ("42704".equals(failure.sqlState())) {
 			// after a primary failover the slot may be missing on the new primary: say so, not just "missing"
-			String failover = FailoverSlots.explainMissingSlot(this.connector, this.settings.slotName());
+			String failover = FailoverSlots.explainMissingSlot(this.parts.connector(), this.parts.settings().slotName());
 			if (failover != null && failover.contains("promoted from a standby")) {
 				return stop(ex.getMessage() + ". " + failover, ex);
 			}
@@ -108,13 +90,13 @@ final class StreamFailures {
 			this.unconfirmedSqlState = failure.sqlState();
 		}
 		String message = String.valueOf(ex.getMessage());
-		this.run.state(EngineState.RECONNECTING);
-		this.run.lastError(message);
+		this.parts.run().state(EngineState.RECONNECTING);
+		this.parts.run().lastError(message);
 		long delay = backoff.nextDelayMillis();
-		Lsn resumeLsn = this.activity.resumeLsn();
+		Lsn resumeLsn = this.parts.activity().resumeLsn();
 		logger.warn("Replication connection failed (" + message + "); reconnecting in " + delay + " ms, resuming after "
 				+ (resumeLsn.isValid() ? resumeLsn : "the slot's confirmed position"));
-		return this.run.sleep(delay);
+		return this.parts.run().sleep(delay);
 	}
 
 	private boolean stop(String reason, Exception ex) {

@@ -95,9 +95,6 @@ final class StreamReader implements Runnable {
 	/** Decodes streamed transactions' messages when they are replayed at their commit. */
 	private final PgOutputDecoder replayDecoder = new PgOutputDecoder(2);
 
-	/** The pgoutput protocol version the stream was opened with. */
-	private int protoVersion = 1;
-
 	// the state of the stream being read; reader thread only
 	private EventAssembler assembler;
 
@@ -196,8 +193,7 @@ final class StreamReader implements Runnable {
 		if (this.slotStatus == SlotStatus.CREATE_TEMPORARY) {
 			this.slotCreator.create(connection, true);
 		}
-		this.protoVersion = ReplicationStreamStarter.protoVersion(connection, this.settings);
-		PGReplicationStream stream = ReplicationStreamStarter.start(pgConnection, this.settings, this.protoVersion,
+		PGReplicationStream stream = ReplicationStreamStarter.start(pgConnection, this.settings,
 				this.activity.resumeLsn());
 		this.acknowledger.resumeOn(stream);
 		return stream;
@@ -207,7 +203,7 @@ final class StreamReader implements Runnable {
 		this.activity.inTransaction(false);
 		this.skip.reset();
 		this.inProgress.clear();
-		PgOutputDecoder decoder = new PgOutputDecoder(this.protoVersion);
+		PgOutputDecoder decoder = new PgOutputDecoder(ReplicationStreamStarter.protoVersion(this.settings));
 		this.assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
 		this.batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
 		this.unqueuedCommitEnd = null;
@@ -236,10 +232,8 @@ final class StreamReader implements Runnable {
 				Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
 				if (this.inProgress.takes(buffer)) {
 					// a transaction still running: kept as received until its commit or abort
+					// nothing to confirm meanwhile: positions move at commits, acknowledged at the block's stop
 					this.inProgress.append(lsn.value(), buffer);
-					if (this.batch.isEmpty()) {
-						this.acknowledger.acknowledge(stream, false);
-					}
 					continue;
 				}
 				int size = buffer.remaining();

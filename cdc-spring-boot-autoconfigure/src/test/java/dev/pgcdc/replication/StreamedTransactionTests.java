@@ -158,8 +158,7 @@ class StreamedTransactionTests extends EngineTestBase {
 		TestDatabase database = streamingDatabase("streamed_nospill");
 		Path notADirectory = Files.createFile(directory.resolve("not-a-directory"));
 		CollectingConsumer transactions = new CollectingConsumer(true);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "streamed_nospill").toBuilder()
-			.tables(List.of("items", "others"))
+		this.engine = EngineTestSupport.engine(settings(database, "streamed_nospill")
 			.memory(0, notADirectory)
 			.build(), transactions);
 		this.engine.start();
@@ -171,8 +170,7 @@ class StreamedTransactionTests extends EngineTestBase {
 		assertThat(transactions.transactions).isEmpty();
 		this.engine.stop();
 		assertThat(database.confirmedFlush("streamed_nospill")).isEqualTo(confirmedBefore);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "streamed_nospill").toBuilder()
-			.tables(List.of("items", "others"))
+		this.engine = EngineTestSupport.engine(settings(database, "streamed_nospill")
 			.memory(0, directory.resolve("spill"))
 			.build(), transactions);
 		this.engine.start();
@@ -205,10 +203,8 @@ class StreamedTransactionTests extends EngineTestBase {
 			}
 		};
 		CollectingConsumer transactions = new CollectingConsumer(true);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "streamed_full").toBuilder()
-			.tables(List.of("items", "others"))
+		this.engine = EngineTestSupport.engine(settings(database, "streamed_full")
 			.queue(16, 1024 * 1024)
-			.reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
 			.build(), eager, transactions);
 		this.engine.start();
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.engine.state() == EngineState.STREAMING);
@@ -230,8 +226,7 @@ class StreamedTransactionTests extends EngineTestBase {
 	void streamingOffLeavesLargeTransactionsToTheServer() throws Exception {
 		TestDatabase database = streamingDatabase("streamed_off");
 		CollectingConsumer transactions = new CollectingConsumer(true);
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, "streamed_off").toBuilder()
-			.tables(List.of("items", "others"))
+		this.engine = EngineTestSupport.engine(settings(database, "streamed_off")
 			.streamInProgress(false)
 			.build(), transactions);
 		this.engine.start();
@@ -246,12 +241,16 @@ class StreamedTransactionTests extends EngineTestBase {
 	}
 
 	private void start(TestDatabase database, String slot, ChangeConsumer... consumers) {
-		this.engine = EngineTestSupport.engine(EngineTestSupport.settings(database, slot).toBuilder()
-			.tables(List.of("items", "others"))
-			.reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
-			.build(), consumers);
+		this.engine = EngineTestSupport.engine(settings(database, slot).build(), consumers);
 		this.engine.start();
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.engine.state() == EngineState.STREAMING);
+	}
+
+	/** The tables of these tests, and reconnecting within a second after a cut. */
+	private static ReplicationSettings.Builder settings(TestDatabase database, String slot) {
+		return EngineTestSupport.settings(database, slot).toBuilder()
+			.tables(List.of("items", "others"))
+			.reconnect(Duration.ofMillis(100), Duration.ofSeconds(1));
 	}
 
 	private static TestDatabase streamingDatabase(String prefix) {
