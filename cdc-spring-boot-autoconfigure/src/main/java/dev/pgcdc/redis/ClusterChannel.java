@@ -168,6 +168,7 @@ final class ClusterChannel {
 		}
 		List<Group> open = new ArrayList<>(bySlot.values());
 		int skipped = 0;
+		int redirections = 0;
 		long deadline = System.nanoTime() + this.timeout.toNanos();
 		while (!open.isEmpty()) {
 			Map<StatefulRedisConnection<byte[], byte[]>, Boolean> used = new HashMap<>();
@@ -184,9 +185,10 @@ final class ClusterChannel {
 				if (redirect != null) {
 					follow(group, reply, redirect, position != null);
 					again.add(group);
+					redirections++;
 				}
 				else if (reply.guardError() != null || (!reply.succeeded() && !reply.discarded())) {
-					return new Applied(group.global(reply), skipped);
+					return new Applied(group.global(reply), skipped, redirections);
 				}
 				else if (reply.discarded()) {
 					// the guard found the block at or below the fence: applied before; else the fence moved
@@ -207,7 +209,7 @@ final class ClusterChannel {
 				TimeUnit.MILLISECONDS.sleep(PAUSE_MILLIS);
 			}
 		}
-		return new Applied(null, skipped);
+		return new Applied(null, skipped, redirections);
 	}
 
 	/** Where a group goes: the node a redirection named, else the slot's master in the client's map. */
@@ -361,8 +363,9 @@ final class ClusterChannel {
 	 * @param refused the reply of a group Redis refused (its failure indexes count in the whole transaction),
 	 * {@code null} when every group ran or was covered by its fence
 	 * @param skipped how many groups their fence covered (replays)
+	 * @param redirections how many times a group was redirected and sent again
 	 */
-	record Applied(ExecReply refused, int skipped) {
+	record Applied(ExecReply refused, int skipped, int redirections) {
 	}
 
 	/** The commands of one transaction in one hash slot, in order, and where they go. */

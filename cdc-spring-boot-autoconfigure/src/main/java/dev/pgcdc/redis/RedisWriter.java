@@ -287,6 +287,7 @@ final class RedisWriter implements Runnable {
 					this.statistics.commands(this.planned.size());
 					this.planned.clear();
 				}
+				this.statistics.redirected(applied.redirections());
 				for (int i = 0; i < applied.skipped(); i++) {
 					this.statistics.replaySkipped();
 				}

@@ -170,8 +170,10 @@ class RedisClusterTests {
 					&& RedisExactlyOnceTests.confirmedAll(database, name));
 			Map<String, Long> expected = RedisExactlyOnceTests.sqlSums(database);
 			System.out.printf("Redis Cluster resharding: slot %d moved from node %d to %d (%d keys, one at a time, "
-					+ "the sink writing between them: %s) while streaming; %d orders counted once each, %d customers%n",
-					slot, from, to, moved, seenBetween, orders, expected.size());
+					+ "the sink writing between them: %s) while streaming; %d slot blocks redirected; %d orders counted "
+					+ "once each, %d customers%n", slot, from, to, moved, seenBetween, sink.statistics().redirections(),
+					orders, expected.size());
+			assertThat(sink.statistics().redirections()).as("the sink followed MOVED/ASK").isPositive();
 			assertThat(moved).as("orders:count and its slot's fence migrated").isGreaterThanOrEqualTo(2);
 			assertThat(RedisExactlyOnceTests.count(redis)).isEqualTo(orders);
 			assertThat(RedisExactlyOnceTests.redisSums(redis, database)).isEqualTo(expected);
