@@ -88,6 +88,44 @@ class RedisClusterTests {
 	}
 
 	@Test
+	void streamsWithAHashTagInTheKeyKeepEveryChangeInOrder() throws Exception {
+		TestDatabase database = EmbeddedPostgresSupport.createDatabase("redis_cluster_stream");
+		database.execute("CREATE TABLE orders (id int PRIMARY KEY, status text)", "CREATE TABLE bulk (id int PRIMARY KEY)");
+		cluster.flushAll();
+		LettuceConnectionFactory factory = cluster.connectionFactory();
+		RedisClusterClient client = cluster.client();
+		ReplicationSettings settings = RedisTestSupport.settings(database, "redis_cluster_stream");
+		RedisSink sink = RedisSinkFactory.create(RedisSinkSettings.defaults().withExactlyOnce(true),
+				new StreamSpec(List.of(), "cdc:{{{table}}}:changes", "native", 0, "compact"), List.of(), settings,
+				database.dataSource(), factory, null);
+		ReplicationEngine engine = RedisTestSupport.engine(settings, List.of(sink));
+		try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
+			RedisAdvancedClusterCommands<String, String> redis = connection.sync();
+			sink.start();
+			engine.start();
+			database.execute("INSERT INTO orders VALUES (1, 'NEW')", "UPDATE orders SET status = 'PAID' WHERE id = 1",
+					"DELETE FROM orders WHERE id = 1", "INSERT INTO bulk SELECT g FROM generate_series(1, 1000) g");
+			await().atMost(Duration.ofSeconds(30)).until(() -> redis.xlen("cdc:{bulk}:changes") == 1_000);
+			assertThat(SlotHash.getSlot("cdc:{orders}:changes")).as("the hash tag decides the slot")
+				.isEqualTo(SlotHash.getSlot("orders"));
+			List<io.lettuce.core.StreamMessage<String, String>> orders = redis.xrange("cdc:{orders}:changes",
+					io.lettuce.core.Range.create("-", "+"));
+			assertThat(orders).extracting((m) -> m.getBody().get("op")).containsExactly("insert", "update", "delete");
+			List<String> bulk = redis.xrange("cdc:{bulk}:changes", io.lettuce.core.Range.create("-", "+")).stream()
+				.map((m) -> m.getBody().get("after"))
+				.toList();
+			assertThat(bulk).hasSize(1_000).first().isEqualTo("{\"id\":1}");
+			assertThat(bulk.get(999)).isEqualTo("{\"id\":1000}");
+		}
+		finally {
+			engine.stop();
+			sink.stop();
+			factory.destroy();
+			client.shutdown();
+		}
+	}
+
+	@Test
 	void exactlyOnceCountersEqualTheSqlSumsAfterThreeKills() throws Exception {
 		String name = "redis_cluster_exactly_once";
 		TestDatabase database = EmbeddedPostgresSupport.createDatabase(name);
