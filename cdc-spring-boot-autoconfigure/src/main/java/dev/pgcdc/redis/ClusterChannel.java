@@ -179,11 +179,12 @@ final class ClusterChannel {
 			}
 			used.keySet().forEach(StatefulRedisConnection::flushCommands);
 			List<Group> again = new ArrayList<>();
+			boolean moved = false;
 			for (Group group : open) {
 				ExecReply reply = await(group.exec);
 				String redirect = redirection(reply);
 				if (redirect != null) {
-					follow(group, reply, redirect, position != null);
+					moved |= follow(group, reply, redirect, position != null);
 					again.add(group);
 					redirections++;
 				}
@@ -201,6 +202,10 @@ final class ClusterChannel {
 				}
 			}
 			open = again;
+			if (moved) {
+				// once per round, not per block: all blocks of a moved slot range point at the new map
+				this.client.refreshPartitions();
+			}
 			if (!open.isEmpty()) {
 				if (System.nanoTime() > deadline) {
 					throw new RedisUnavailableException("The Redis Cluster kept redirecting the sink (resharding "
@@ -314,13 +319,16 @@ final class ClusterChannel {
 		return null;
 	}
 
-	private void follow(Group group, ExecReply reply, String error, boolean fenced) {
+	/**
+	 * Point a redirected group where it goes next.
+	 * @return whether the slot moved for good ({@code MOVED}): the client's slot map is out of date
+	 */
+	private static boolean follow(Group group, ExecReply reply, String error, boolean fenced) {
 		group.host = null;
 		group.asking = false;
 		if (error.startsWith("MOVED ")) {
 			target(group, error);
-			this.client.refreshPartitions();
-			return;
+			return true;
 		}
 		if (error.startsWith("ASK ")) {
 			// every command (and the guard) answered ASK: none of the group's keys is left on the migrating node
@@ -333,6 +341,7 @@ final class ClusterChannel {
 				group.asking = true;
 			}
 		}
+		return false;
 	}
 
 	/** Point a group at the node of a {@code MOVED slot host:port} or {@code ASK slot host:port} error. */
