@@ -17,6 +17,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +213,10 @@ class RedisClusterTests {
 					+ "once each, %d customers%n", slot, from, to, moved, seenBetween, sink.statistics().redirections(),
 					orders, expected.size());
 			assertThat(sink.statistics().redirections()).as("the sink followed MOVED/ASK").isPositive();
+			SimpleMeterRegistry registry = new SimpleMeterRegistry();
+			new RedisSinkMetrics(sink).bindTo(registry);
+			assertThat(registry.get("cdc.redis.redirections").functionCounter().count())
+				.isEqualTo((double) sink.statistics().redirections());
 			assertThat(moved).as("orders:count and its slot's fence migrated").isGreaterThanOrEqualTo(2);
 			assertThat(RedisExactlyOnceTests.count(redis)).isEqualTo(orders);
 			assertThat(RedisExactlyOnceTests.redisSums(redis, database)).isEqualTo(expected);
