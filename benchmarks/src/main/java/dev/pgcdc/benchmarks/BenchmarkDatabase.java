@@ -75,6 +75,21 @@ final class BenchmarkDatabase implements AutoCloseable {
 		return new BenchmarkDatabase(null, url, user, password);
 	}
 
+	/**
+	 * Return the server the arguments name with {@code --url=} (and {@code --user=}), else start an embedded one.
+	 * @param args the program's arguments
+	 * @return the database
+	 */
+	static BenchmarkDatabase fromArguments(String[] args) throws IOException, SQLException {
+		String url = null;
+		String user = null;
+		for (String arg : args) {
+			url = arg.startsWith("--url=") ? arg.substring(6) : url;
+			user = arg.startsWith("--user=") ? arg.substring(7) : user;
+		}
+		return (url != null) ? external(url, user, null) : startEmbedded();
+	}
+
 	String url() {
 		return this.url;
 	}

@@ -24,9 +24,15 @@ import dev.pgcdc.replication.ReplicationSettings;
  * on another slot, for the ratio.
  *
  * <p>{@code java -cp benchmarks.jar ... LargeTransactionBenchmark [--rows=1000000]}, or part of
- * {@code --smoke}.
+ * {@code --smoke}. With {@code --live} the child streams while the transaction is written, and the figure is
+ * the time from the commit to the end of the whole-transaction consumer, with {@code cdc.slot.streaming} on
+ * and off in turn ({@code --streaming=on|off} for one of them only), and the server's spill and stream
+ * counters of the child's slot.
  */
 public final class LargeTransactionBenchmark {
+
+	/** The argument of {@code benchmarks.jar} that runs this benchmark. */
+	static final String COMMAND = "large-transaction";
 
 	/** The first argument that makes {@link W1Benchmark#main} run the child instead. */
 	static final String CHILD = "--large-transaction-child";
@@ -40,9 +46,13 @@ public final class LargeTransactionBenchmark {
 		Locale.setDefault(Locale.ROOT);
 		long rows = LatencyBenchmark.argument(args, "rows", 1_000_000);
 		int repeat = (int) Math.max(1, Math.min(9, LatencyBenchmark.argument(args, "repeat", 1)));
+		if (java.util.Arrays.asList(args).contains("--live")) {
+			LiveLargeTransaction.main(args, rows, repeat);
+			return;
+		}
 		List<double[]> figures = new ArrayList<>();
 		boolean complete = true;
-		try (BenchmarkDatabase database = BenchmarkDatabase.startEmbedded()) {
+		try (BenchmarkDatabase database = BenchmarkDatabase.fromArguments(args)) {
 			for (int round = 1; round <= repeat; round++) {
 				double[] measured = measure(database, rows);
 				complete &= measured != null;
@@ -58,7 +68,7 @@ public final class LargeTransactionBenchmark {
 		System.exit(complete ? 0 : 1);
 	}
 
-	private static String spread(List<double[]> figures, int index, String format) {
+	static String spread(List<double[]> figures, int index, String format) {
 		double[] values = figures.stream().mapToDouble((figure) -> figure[index]).sorted().toArray();
 		return String.format(format, values[values.length / 2]) + " (" + String.format(format, values[0]) + "-"
 				+ String.format(format, values[values.length - 1]) + ")";
@@ -121,7 +131,11 @@ public final class LargeTransactionBenchmark {
 	}
 
 	/** The same benchmark launcher, in a new JVM with a small heap, running {@link #child}. */
-	private static List<String> childCommand(BenchmarkDatabase database, String slot, long rows) {
+	static List<String> childCommand(BenchmarkDatabase database, String slot, long rows) {
+		return childCommand(database, slot, rows, true);
+	}
+
+	static List<String> childCommand(BenchmarkDatabase database, String slot, long rows, boolean streaming) {
 		String classPath = System.getProperty("java.class.path");
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
 				"-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError"));
@@ -132,7 +146,7 @@ public final class LargeTransactionBenchmark {
 			command.addAll(List.of("-cp", classPath, W1Benchmark.class.getName()));
 		}
 		command.addAll(List.of(CHILD, database.url(), database.user(), String.valueOf(database.password()), slot,
-				Long.toString(rows)));
+				Long.toString(rows), Boolean.toString(streaming)));
 		return command;
 	}
 
@@ -147,6 +161,7 @@ public final class LargeTransactionBenchmark {
 		AtomicLong seconds = new AtomicLong();
 		AtomicLong transactionRows = new AtomicLong();
 		AtomicLong maxHeap = new AtomicLong();
+		AtomicLong doneAt = new AtomicLong();
 		ChangeConsumer consumer = new ChangeConsumer() {
 			private long changes;
 
@@ -176,6 +191,7 @@ public final class LargeTransactionBenchmark {
 				if (count == rows) {
 					transactionRows.set(count);
 					seconds.set(System.nanoTime() - first.get());
+					doneAt.set(System.currentTimeMillis());
 					done.countDown();
 				}
 			}
@@ -185,12 +201,15 @@ public final class LargeTransactionBenchmark {
 					W1Workload.PUBLICATION)
 			.createSlot(false)
 			.createPublication(false)
+			.streamInProgress(args.length < 6 || Boolean.parseBoolean(args[5]))
 			.build();
 		ReplicationEngine engine = LatencyBenchmark.startEngine(settings, consumer);
+		LatencyBenchmark.awaitStreaming(engine);
+		System.out.println("READY");
 		done.await();
 		engine.stop();
-		System.out.printf(Locale.ROOT, "RESULT %d %.3f %d%n", transactionRows.get(), seconds.get() / 1e9,
-				maxHeap.get() / (1024 * 1024));
+		System.out.printf(Locale.ROOT, "RESULT %d %.3f %d %d%n", transactionRows.get(), seconds.get() / 1e9,
+				maxHeap.get() / (1024 * 1024), doneAt.get());
 		System.exit(0);
 	}
 

@@ -37,14 +37,7 @@ public final class StreamingExperiment {
 	public static void main(String[] args) throws Exception {
 		Locale.setDefault(Locale.ROOT);
 		long rows = LatencyBenchmark.argument(args, "rows", 1_000_000);
-		String url = null;
-		String user = null;
-		for (String arg : args) {
-			url = arg.startsWith("--url=") ? arg.substring(6) : url;
-			user = arg.startsWith("--user=") ? arg.substring(7) : user;
-		}
-		try (BenchmarkDatabase database = (url != null) ? BenchmarkDatabase.external(url, user, null)
-				: BenchmarkDatabase.startEmbedded()) {
+		try (BenchmarkDatabase database = BenchmarkDatabase.fromArguments(args)) {
 			System.out.println("server " + database.queryString("SHOW server_version") + ", logical_decoding_work_mem "
 					+ database.queryString("SHOW logical_decoding_work_mem") + ", " + String.format("%,d", rows)
 					+ " W1 rows in one transaction");

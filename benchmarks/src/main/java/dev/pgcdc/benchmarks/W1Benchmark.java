@@ -50,6 +50,11 @@ public final class W1Benchmark {
 			StreamingExperiment.main(args);
 			return;
 		}
+		if (java.util.Arrays.asList(args).contains(LargeTransactionBenchmark.COMMAND)) {
+			// anywhere too: `benchmarks/system-postgres.sh large-transaction --live --repeat=3`
+			LargeTransactionBenchmark.main(args);
+			return;
+		}
 		if (args.length > 0 && args[0].equals(LargeTransactionBenchmark.CHILD)) {
 			LargeTransactionBenchmark.child(java.util.Arrays.copyOfRange(args, 1, args.length));
 			return;

@@ -122,6 +122,9 @@ public class CdcMetrics implements MeterBinder, DisposableBean {
 		FunctionCounter.builder("cdc.transactions.skipped", this.engine.statistics(), StreamStatistics::skippedTransactions)
 			.description("Transactions marked with CdcControl.skipCurrentTransaction(), delivered to no consumer")
 			.register(registry);
+		FunctionCounter.builder("cdc.transactions.streamed", this.engine.statistics(), StreamStatistics::streamedTransactions)
+			.description("Transactions the server streamed before their commit, delivered from pgcdc's spill file at it")
+			.register(registry);
 		Timer commitLatency = Timer.builder("cdc.commit.latency")
 			.description("Time from a transaction's commit on the server to the end of its dispatch")
 			.publishPercentiles(0.5, 0.99)

@@ -248,6 +248,23 @@ public class CdcProperties {
 		 */
 		private boolean failover = true;
 
+		/**
+		 * Whether the server streams large transactions while they are still running (pgoutput protocol
+		 * version 2): pgcdc keeps them in a spill file of its own and delivers them
+		 * at their commit, which comes seconds sooner for a transaction of millions of rows and spares the
+		 * server's disk. The server starts streaming a transaction once it holds more than
+		 * logical_decoding_work_mem of changes.
+		 */
+		private boolean streaming = true;
+
+		public boolean isStreaming() {
+			return this.streaming;
+		}
+
+		public void setStreaming(boolean streaming) {
+			this.streaming = streaming;
+		}
+
 		public boolean isFailover() {
 			return this.failover;
 		}

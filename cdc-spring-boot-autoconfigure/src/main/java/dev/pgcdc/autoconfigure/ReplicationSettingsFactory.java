@@ -102,6 +102,7 @@ final class ReplicationSettingsFactory {
 			.createSlot(properties.getSlot().isCreate())
 			.temporarySlot(properties.getSlot().isTemporary())
 			.failoverSlot(properties.getSlot().isFailover())
+			.streamInProgress(properties.getSlot().isStreaming())
 			.createPublication(properties.getPublication().isCreate())
 			.tables(tables(properties, captureOutboxTable))
 			.statusInterval(properties.getStatusInterval())

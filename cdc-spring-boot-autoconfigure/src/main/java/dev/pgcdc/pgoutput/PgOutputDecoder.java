@@ -110,6 +110,25 @@ public final class PgOutputDecoder {
 	}
 
 	/**
+	 * Decode one message that was received inside a stream block (between a {@link StreamStart} and a
+	 * {@link StreamStop}) and is read again later, such as a change of a streamed transaction replayed at
+	 * its commit: it carries the xid of its (sub)transaction whatever this decoder's current state.
+	 * @param buffer the XLogData payload as received
+	 * @return the decoded message
+	 * @throws IllegalArgumentException if the message is empty, truncated or malformed
+	 */
+	public PgOutputMessage decodeStreamed(ByteBuffer buffer) {
+		boolean wasInStream = this.inStream;
+		this.inStream = true;
+		try {
+			return decode(buffer);
+		}
+		finally {
+			this.inStream = wasInStream;
+		}
+	}
+
+	/**
 	 * Decode one message. The bytes from the buffer's position to its limit are the message; the
 	 * buffer's position is left unchanged.
 	 * @param buffer the XLogData payload
@@ -434,74 +453,6 @@ public final class PgOutputDecoder {
 		long seconds = Math.floorDiv(micros, MICROS_PER_SECOND);
 		long nanos = Math.floorMod(micros, MICROS_PER_SECOND) * 1_000L;
 		return Instant.ofEpochSecond(seconds + PG_EPOCH_SECOND, nanos);
-	}
-
-	/**
-	 * An open-addressing map from OID to relation: relations are looked up for every change, and a
-	 * {@code HashMap<Integer, ...>} would box OIDs, which are mostly above the Integer cache.
-	 */
-	private static final class RelationCache {
-
-		private int[] keys = new int[16];
-
-		private Relation[] values = new Relation[16];
-
-		private int size;
-
-		Relation get(int oid) {
-			int mask = this.keys.length - 1;
-			for (int i = slot(oid, mask);; i = (i + 1) & mask) {
-				Relation value = this.values[i];
-				if (value == null || this.keys[i] == oid) {
-					return value;
-				}
-			}
-		}
-
-		void put(int oid, Relation relation) {
-			if ((this.size + 1) * 2 > this.keys.length) {
-				grow();
-			}
-			if (insert(this.keys, this.values, oid, relation)) {
-				this.size++;
-			}
-		}
-
-		private void grow() {
-			int[] oldKeys = this.keys;
-			Relation[] oldValues = this.values;
-			int[] newKeys = new int[oldKeys.length * 2];
-			Relation[] newValues = new Relation[oldValues.length * 2];
-			for (int i = 0; i < oldKeys.length; i++) {
-				if (oldValues[i] != null) {
-					insert(newKeys, newValues, oldKeys[i], oldValues[i]);
-				}
-			}
-			this.keys = newKeys;
-			this.values = newValues;
-		}
-
-		private static boolean insert(int[] keys, Relation[] values, int oid, Relation relation) {
-			int mask = keys.length - 1;
-			for (int i = slot(oid, mask);; i = (i + 1) & mask) {
-				if (values[i] == null) {
-					keys[i] = oid;
-					values[i] = relation;
-					return true;
-				}
-				if (keys[i] == oid) {
-					values[i] = relation;
-					return false;
-				}
-			}
-		}
-
-		private static int slot(int oid, int mask) {
-			// OIDs are often consecutive; spreading them avoids long probe runs.
-			int h = oid * 0x9E3779B9;
-			return (h ^ (h >>> 16)) & mask;
-		}
-
 	}
 
 }

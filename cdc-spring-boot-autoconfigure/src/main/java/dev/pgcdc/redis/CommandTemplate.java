@@ -159,17 +159,32 @@ final class CommandTemplate {
 				return new Pairs(columns(whole.group(1).substring(6), "pairs"), imageColumns());
 			}
 			List<Part> parts = new ArrayList<>();
-			Matcher matcher = PLACEHOLDER.matcher(token);
-			int last = 0;
-			while (matcher.find()) {
-				if (matcher.start() > last) {
-					parts.add(new Literal(token.substring(last, matcher.start())));
+			StringBuilder literal = new StringBuilder();
+			int i = 0;
+			while (i < token.length()) {
+				char c = token.charAt(i);
+				// {{ and }} are literal braces: Redis Cluster hash tags such as product:{{{id}}}
+				if ((c == '{' || c == '}') && i + 1 < token.length() && token.charAt(i + 1) == c) {
+					literal.append(c);
+					i += 2;
+					continue;
 				}
-				parts.add(placeholder(matcher.group(1)));
-				last = matcher.end();
+				int end = (c == '{') ? token.indexOf('}', i + 1) : -1;
+				int nested = (c == '{') ? token.indexOf('{', i + 1) : -1;
+				if (end < 0 || (nested >= 0 && nested < end)) {
+					literal.append(c);
+					i++;
+					continue;
+				}
+				if (literal.length() > 0) {
+					parts.add(new Literal(literal.toString()));
+					literal.setLength(0);
+				}
+				parts.add(placeholder(token.substring(i + 1, end)));
+				i = end + 1;
 			}
-			if (last < token.length()) {
-				parts.add(new Literal(token.substring(last)));
+			if (literal.length() > 0) {
+				parts.add(new Literal(literal.toString()));
 			}
 			return new Text(parts);
 		}

@@ -58,9 +58,9 @@ final class LettuceChannel implements AutoCloseable {
 
 	private static final Map<String, ProtocolKeyword> KEYWORDS = new ConcurrentHashMap<>();
 
-	private static final ProtocolKeyword MULTI = untracked("MULTI");
+	static final ProtocolKeyword MULTI = untracked("MULTI");
 
-	private static final ProtocolKeyword EXEC = untracked("EXEC");
+	static final ProtocolKeyword EXEC = untracked("EXEC");
 
 	private final Supplier<RedisClient> clients;
 
@@ -77,9 +77,27 @@ final class LettuceChannel implements AutoCloseable {
 
 	private int unflushed;
 
+	/** The cluster this channel writes to slot by slot, {@code null} for a standalone or Sentinel Redis. */
+	private final ClusterChannel cluster;
+
 	private LettuceChannel(Supplier<RedisClient> clients, Duration timeout) {
 		this.clients = clients;
 		this.timeout = timeout;
+		this.cluster = null;
+	}
+
+	private LettuceChannel(ClusterChannel cluster, Duration timeout) {
+		this.clients = null;
+		this.timeout = timeout;
+		this.cluster = cluster;
+	}
+
+	/**
+	 * Return the cluster channel when the application's Redis is a Redis Cluster.
+	 * @return the cluster channel, or {@code null}
+	 */
+	ClusterChannel cluster() {
+		return this.cluster;
 	}
 
 	/**
@@ -95,8 +113,7 @@ final class LettuceChannel implements AutoCloseable {
 					+ factory.getClass().getName() + ". Use spring.data.redis.client-type=lettuce");
 		}
 		if (lettuce.getClusterConfiguration() != null) {
-			throw new IllegalStateException("The cdc.redis sinks write to a standalone Redis, a Sentinel-managed master "
-					+ "(or a proxy in front of a cluster); Redis Cluster is not supported yet: see docs/redis.md, Limits");
+			return new LettuceChannel(ClusterChannel.create(lettuce, timeout), timeout);
 		}
 		RedisSentinelConfiguration sentinel = lettuce.getSentinelConfiguration();
 		RedisURI.Builder uri = (sentinel != null) ? sentinelUri(sentinel) : standaloneUri(lettuce.getStandaloneConfiguration());
@@ -163,6 +180,10 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	void open() throws Exception {
 		close();
+		if (this.cluster != null) {
+			this.cluster.open();
+			return;
+		}
 		RedisClient client = this.client;
 		if (client == null) {
 			client = this.clients.get();
@@ -178,6 +199,9 @@ final class LettuceChannel implements AutoCloseable {
 	}
 
 	boolean isOpen() {
+		if (this.cluster != null) {
+			return this.cluster.isOpen();
+		}
 		return this.connection != null && this.connection.isOpen();
 	}
 
@@ -286,6 +310,9 @@ final class LettuceChannel implements AutoCloseable {
 
 	@Override
 	public void close() {
+		if (this.cluster != null) {
+			this.cluster.close();
+		}
 		this.window.clear();
 		this.unflushed = 0;
 		if (this.batch != null) {
@@ -304,6 +331,9 @@ final class LettuceChannel implements AutoCloseable {
 	 */
 	void shutdown() {
 		close();
+		if (this.cluster != null) {
+			this.cluster.shutdown();
+		}
 		RedisClient client = this.client;
 		this.client = null;
 		if (client != null) {
@@ -331,7 +361,7 @@ final class LettuceChannel implements AutoCloseable {
 		this.unflushed++;
 	}
 
-	private static ProtocolKeyword keyword(String name) {
+	static ProtocolKeyword keyword(String name) {
 		return KEYWORDS.computeIfAbsent(name, Keyword::new);
 	}
 
@@ -352,7 +382,7 @@ final class LettuceChannel implements AutoCloseable {
 	 * with one copy: no wrapper object per argument and no per-byte writes, which were most of what a command
 	 * cost the event loop.
 	 */
-	private static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
+	static final class RenderedArgs extends CommandArgs<byte[], byte[]> {
 
 		private final byte[] encoded;
 

@@ -54,6 +54,13 @@ final class RedisDeadLetterReplay {
 		LettuceChannel channel = this.channels.get();
 		try {
 			channel.open();
+			if (channel.cluster() != null) {
+				ExecReply refused = channel.cluster().apply(commands, null).refused();
+				if (refused != null) {
+					throw new RedisCommandFailedException(describe(changes, commands, refused));
+				}
+				return;
+			}
 			ReplyOutputs.QueuedReplies replies = new ReplyOutputs.QueuedReplies();
 			channel.multi(replies);
 			for (RedisCommand command : commands) {

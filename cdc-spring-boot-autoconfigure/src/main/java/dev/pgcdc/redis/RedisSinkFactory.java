@@ -53,6 +53,12 @@ public final class RedisSinkFactory {
 		}
 		String fenceKey = settings.fenceKey().replace("{slot}", replication.slotName());
 		LettuceChannel channel = LettuceChannel.create(connectionFactory, settings.timeout());
+		if (channel.cluster() != null) {
+			if (settings.exactlyOnce()) {
+				ClusterSlots.checkFenceBase(fenceKey);
+			}
+			channel.cluster().fence(fenceKey);
+		}
 		return new RedisSink(planners, channel, settings, fenceKey, deadLetters,
 				() -> LettuceChannel.create(connectionFactory, settings.timeout()));
 	}

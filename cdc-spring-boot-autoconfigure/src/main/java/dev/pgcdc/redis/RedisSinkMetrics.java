@@ -35,6 +35,9 @@ public class RedisSinkMetrics implements MeterBinder {
 				RedisSinkStatistics::deadLetters);
 		counter(registry, "cdc.redis.skipped", "Transactions skipped after Redis refused a command",
 				RedisSinkStatistics::skipped);
+		counter(registry, "cdc.redis.redirections",
+				"Slot blocks a Redis Cluster redirected (MOVED, ASK, TRYAGAIN) and the sink sent again",
+				RedisSinkStatistics::redirections);
 	}
 
 	private void counter(MeterRegistry registry, String name, String description,

@@ -21,6 +21,8 @@ public final class RedisSinkStatistics {
 
 	private final LongAdder skipped = new LongAdder();
 
+	private final LongAdder redirections = new LongAdder();
+
 	private volatile String lastError;
 
 	void commands(int count) {
@@ -43,6 +45,10 @@ public final class RedisSinkStatistics {
 	void deadLettered(String error) {
 		this.deadLetters.increment();
 		this.lastError = error;
+	}
+
+	void redirected(int count) {
+		this.redirections.add(count);
 	}
 
 	void skipped(String error) {
@@ -78,6 +84,14 @@ public final class RedisSinkStatistics {
 	/** Return the transactions skipped under {@code failure-policy: skip}. */
 	public long skipped() {
 		return this.skipped.sum();
+	}
+
+	/**
+	 * Return the slot blocks a Redis Cluster redirected ({@code MOVED}, {@code ASK}, {@code TRYAGAIN}) and the
+	 * sink sent again: resharding and failovers in progress; always 0 on a single Redis.
+	 */
+	public long redirections() {
+		return this.redirections.sum();
 	}
 
 	/** Return the last error, or {@code null}. */

@@ -136,7 +136,10 @@ final class RedisWriter implements Runnable {
 						connect();
 						this.execs.clear();
 					}
-					if (this.settings.exactlyOnce()) {
+					if (this.channel.cluster() != null) {
+						applyInCluster();
+					}
+					else if (this.settings.exactlyOnce()) {
 						applyOneByOne();
 					}
 					else {
@@ -228,7 +231,8 @@ final class RedisWriter implements Runnable {
 		String stored = null;
 		try {
 			this.channel.open();
-			if (this.settings.exactlyOnce()) {
+			// a cluster keeps one fence per slot, each checked by its block's guard
+			if (this.settings.exactlyOnce() && this.channel.cluster() == null) {
 				stored = this.channel.get(this.fenceKey);
 			}
 		}
@@ -262,6 +266,69 @@ final class RedisWriter implements Runnable {
 		}
 	}
 
+	/**
+	 * On a Redis Cluster, one transaction at a time: its commands grouped by hash slot, one block per slot on
+	 * the slot's master, each guarded by the slot's own fence with exactly-once.
+	 */
+	private void applyInCluster() throws Exception {
+		while (!this.pending.isEmpty() && !this.halted) {
+			PendingTransaction transaction = this.pending.get(0);
+			if (!transaction.changes().isEmpty()) {
+				for (ChangeEvent change : transaction.changes()) {
+					plan(change, this.planned);
+				}
+				boolean fenced = this.settings.exactlyOnce() && transaction.fenced();
+				byte[] position = fenced ? RedisValues.bytes(transaction.commit().commitLsn().toString()) : null;
+				ClusterChannel.Applied applied;
+				try {
+					applied = this.channel.cluster().apply(this.planned, position);
+				}
+				finally {
+					this.statistics.commands(this.planned.size());
+					this.planned.clear();
+				}
+				this.statistics.redirected(applied.redirections());
+				for (int i = 0; i < applied.skipped(); i++) {
+					this.statistics.replaySkipped();
+				}
+				if (applied.refused() == null) {
+					this.statistics.transactionApplied();
+				}
+				else if (!settleRefused(transaction, applied.refused())) {
+					return;
+				}
+			}
+			complete(transaction);
+			this.pending.remove(0);
+		}
+	}
+
+	/**
+	 * Handle a block Redis refused or whose guard failed.
+	 * @return whether the transaction is done with (skipped or dead-lettered); {@code false}: the sink stopped
+	 */
+	private boolean settleRefused(PendingTransaction transaction, ExecReply reply) {
+		if (reply.guardError() != null) {
+			this.halted = true;
+			fail("The exactly-once fence cannot be checked: " + reply.guardError() + ". Transaction "
+					+ transaction.commit().xid() + (reply.discarded() ? " was not applied" : " may have been applied")
+					+ "; delete the key or set it to the last position applied to Redis, then restart",
+					new RedisReplyException(reply.guardError()));
+			return false;
+		}
+		if (reply.blockError() != null && RedisReplyException.isTransient(reply.firstError())) {
+			// nothing of the block ran (EXECABORT for LOADING, OOM, ...): send it again
+			throw new RedisReplyException(reply.firstError());
+		}
+		RefusedCommandPolicy.Stop stop = this.refusedCommands.apply(transaction, reply);
+		if (stop != null) {
+			this.halted = true;
+			fail(stop.reason(), stop.cause());
+			return false;
+		}
+		return true;
+	}
+
 	/** Send the blocks of the pending transactions not sent yet (after a reconnection: all of them). */
 	private void sendUnsent() throws Exception {
 		for (int i = this.execs.size(); i < this.pending.size(); i++) {
@@ -281,11 +348,7 @@ final class RedisWriter implements Runnable {
 			if (exec != null) {
 				ExecReply reply = this.channel.await(exec);
 				if (reply.guardError() != null) {
-					this.halted = true;
-					fail("The exactly-once fence cannot be checked: " + reply.guardError() + ". Transaction "
-							+ transaction.commit().xid() + (reply.discarded() ? " was not applied" : " may have been applied")
-							+ "; delete the key or set it to the last position applied to Redis, then restart",
-							new RedisReplyException(reply.guardError()));
+					settleRefused(transaction, reply);
 					return;
 				}
 				if (reply.discarded()) {
@@ -297,17 +360,8 @@ final class RedisWriter implements Runnable {
 						continue;
 					}
 				}
-				else if (!reply.succeeded()) {
-					if (reply.blockError() != null && RedisReplyException.isTransient(reply.firstError())) {
-						// nothing of the block ran (EXECABORT for LOADING, OOM, ...): send it again
-						throw new RedisReplyException(reply.firstError());
-					}
-					RefusedCommandPolicy.Stop stop = this.refusedCommands.apply(transaction, reply);
-					if (stop != null) {
-						this.halted = true;
-						fail(stop.reason(), stop.cause());
-						return;
-					}
+				else if (!reply.succeeded() && !settleRefused(transaction, reply)) {
+					return;
 				}
 				else {
 					this.statistics.transactionApplied();

@@ -156,9 +156,8 @@ final class StreamPlanner implements ChangePlanner {
 			return;
 		}
 		List<byte[]> args = new ArrayList<>(20);
-		args.add(this.keys.computeIfAbsent(event.table(), (table) -> RedisValues.bytes(this.spec.keyPattern()
-			.replace("{schema}", table.schema())
-			.replace("{table}", table.name()))));
+		args.add(this.keys.computeIfAbsent(event.table(),
+				(table) -> RedisValues.bytes(streamKey(this.spec.keyPattern(), table.schema(), table.name()))));
 		if (this.maxLength != null) {
 			args.add(MAXLEN);
 			args.add(APPROXIMATELY);
@@ -196,6 +195,40 @@ final class StreamPlanner implements ChangePlanner {
 	private static void add(List<byte[]> args, byte[] field, String value) {
 		args.add(field);
 		args.add(RedisValues.bytes(value));
+	}
+
+
+	/**
+	 * Return a table's stream key: {@code {schema}} and {@code {table}} replaced, {@code {{} and {@code }}}
+	 * written as single braces (a Redis Cluster hash tag: {@code cdc.{{{table}}}} is {@code cdc.{orders}}).
+	 * @param pattern the key pattern
+	 * @param schema the table's schema
+	 * @param table the table's name
+	 * @return the key
+	 */
+	static String streamKey(String pattern, String schema, String table) {
+		StringBuilder key = new StringBuilder(pattern.length() + 16);
+		int i = 0;
+		while (i < pattern.length()) {
+			char c = pattern.charAt(i);
+			if ((c == '{' || c == '}') && i + 1 < pattern.length() && pattern.charAt(i + 1) == c) {
+				key.append(c);
+				i += 2;
+			}
+			else if (pattern.startsWith("{schema}", i)) {
+				key.append(schema);
+				i += 8;
+			}
+			else if (pattern.startsWith("{table}", i)) {
+				key.append(table);
+				i += 7;
+			}
+			else {
+				key.append(c);
+				i++;
+			}
+		}
+		return key.toString();
 	}
 
 }

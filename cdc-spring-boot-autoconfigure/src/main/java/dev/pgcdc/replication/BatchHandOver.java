@@ -85,14 +85,8 @@ final class BatchHandOver {
 	void queueReset() {
 		EventBatch reset = resetBatch();
 		reset.epoch(this.gate.epoch());
-		try {
-			while (this.run.running() && !this.queue.offer(reset, HAND_OVER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-				// the dispatcher drains the queue; wait for room
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		// never waits for room: the dispatcher holds at the gate the lost connection closed, with a full queue
+		this.queue.offerLastAnyway(reset);
 	}
 
 	/**

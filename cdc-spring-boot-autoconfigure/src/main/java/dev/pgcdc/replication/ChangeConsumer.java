@@ -57,6 +57,14 @@ public interface ChangeConsumer {
 	}
 
 	/**
+	 * Note that every item of one batch taken off the engine's queue went through {@link #onChange} and the
+	 * others: a consumer that hands work to threads of its own wakes them here, once for all the small
+	 * transactions the batch may hold, rather than at every commit.
+	 */
+	default void onBatchEnd() {
+	}
+
+	/**
 	 * Forget an unfinished transaction: the connection was lost in its middle and the server will send it
 	 * again from its start.
 	 */

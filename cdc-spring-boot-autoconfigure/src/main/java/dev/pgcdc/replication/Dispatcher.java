@@ -128,6 +128,9 @@ final class Dispatcher implements Runnable {
 			}
 			batch.get(i).dispatchTo(this);
 		}
+		for (int i = 0; i < this.consumers.size(); i++) {
+			this.consumers.get(i).onBatchEnd();
+		}
 	}
 
 	private void abandon() {

@@ -78,15 +78,29 @@ final class EventQueue {
 	 * @param batch the batch
 	 */
 	void offerFirst(EventBatch batch) {
-		try {
-			this.budget.reserve(batch.bytes(), true, 0, TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		force(batch, true);
+	}
+
+	/**
+	 * Put a marker last, after everything queued, whatever the limits; never waits. For the reset after a
+	 * lost connection: the dispatcher may be holding at the closed delivery gate, so waiting for room could
+	 * wait for ever.
+	 * @param batch the batch, a marker of no bytes
+	 */
+	void offerLastAnyway(EventBatch batch) {
+		force(batch, false);
+	}
+
+	private void force(EventBatch batch, boolean first) {
+		this.budget.reserveNow(batch.bytes());
 		this.lock.lock();
 		try {
-			this.batches.addFirst(batch);
+			if (first) {
+				this.batches.addFirst(batch);
+			}
+			else {
+				this.batches.addLast(batch);
+			}
 			this.items += batch.size();
 			this.bytes += batch.bytes();
 			this.notEmpty.signal();

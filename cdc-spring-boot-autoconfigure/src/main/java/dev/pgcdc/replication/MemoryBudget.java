@@ -144,6 +144,21 @@ public final class MemoryBudget {
 	}
 
 	/**
+	 * Reserve memory at once, whatever the room, for what must be taken in now (a marker, the write buffer of
+	 * a streamed transaction); released with {@link #release}.
+	 * @param bytes the estimated heap
+	 */
+	void reserveNow(long bytes) {
+		this.lock.lock();
+		try {
+			add(bytes);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	/**
 	 * Release what {@link #reserve} reserved.
 	 * @param bytes the bytes to release
 	 */

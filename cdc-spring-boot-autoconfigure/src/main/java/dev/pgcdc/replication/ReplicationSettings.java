@@ -37,6 +37,9 @@ import java.util.Objects;
  * or less for the default, a quarter of the heap
  * @param spillDirectory where transactions too large for memory are spilled; {@code null} for the JVM's
  * temporary directory
+ * @param streamInProgress whether the server may stream large transactions before they commit
+ * ({@code streaming} with protocol version 2): they are then kept in a file of
+ * their own on this side instead of being spilled by the server and decoded only after their commit
  * @author pgcdc
  */
 public record ReplicationSettings(ConnectionSettings connection, String slotName, boolean createSlot,
@@ -44,7 +47,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		Duration statusInterval, Duration heartbeatInterval, Duration reconnectInitialInterval,
 		Duration reconnectMaxInterval, int queueCapacity, long queueMaxBytes, SnapshotMode snapshotMode,
 		int snapshotFetchSize, List<String> internalTables, List<String> optInTables, OriginFilter origin,
-		boolean failoverSlot, long memoryMaxBytes, java.nio.file.Path spillDirectory) {
+		boolean failoverSlot, long memoryMaxBytes, java.nio.file.Path spillDirectory, boolean streamInProgress) {
 
 	/** The memory budget's default share of the heap. */
 	private static final int DEFAULT_HEAP_DIVISOR = 4;
@@ -187,6 +190,8 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 		private java.nio.file.Path spillDirectory;
 		private boolean failoverSlot = true;
 
+		private boolean streamInProgress = true;
+
 		private Builder(ConnectionSettings connection, String slotName, String publicationName) {
 			this.connection = connection;
 			this.slotName = slotName;
@@ -213,6 +218,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			this.memoryMaxBytes = settings.memoryMaxBytes;
 			this.spillDirectory = settings.spillDirectory;
 			this.failoverSlot = settings.failoverSlot;
+			this.streamInProgress = settings.streamInProgress;
 		}
 
 		public Builder createSlot(boolean createSlot) {
@@ -278,6 +284,11 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 			return this;
 		}
 
+		public Builder streamInProgress(boolean streamInProgress) {
+			this.streamInProgress = streamInProgress;
+			return this;
+		}
+
 		public Builder origin(OriginFilter origin) {
 			this.origin = origin;
 			return this;
@@ -295,7 +306,7 @@ public record ReplicationSettings(ConnectionSettings connection, String slotName
 					this.heartbeatInterval, this.reconnectInitialInterval, this.reconnectMaxInterval, this.queueCapacity,
 					this.queueMaxBytes, this.snapshotMode, this.snapshotFetchSize, this.internalTables,
 					this.optInTables, this.origin, this.failoverSlot,
-					this.memoryMaxBytes, this.spillDirectory);
+					this.memoryMaxBytes, this.spillDirectory, this.streamInProgress);
 		}
 
 	}

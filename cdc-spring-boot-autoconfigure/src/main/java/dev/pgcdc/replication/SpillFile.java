@@ -27,6 +27,9 @@ final class SpillFile implements Runnable {
 	/** The name prefix of spill files, so that those of a crashed JVM can be removed at start. */
 	static final String PREFIX = "pgcdc-tx-";
 
+	/** How to fix a spill file that cannot be written, appended to every such error. */
+	static final String FIX = "; set cdc.memory.spill-directory to a writable directory with room";
+
 	private static final Log logger = LogFactory.getLog(SpillFile.class);
 
 	private final Path file;
@@ -54,7 +57,7 @@ final class SpillFile implements Runnable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not create a spill file in " + directory + " (" + ex.getMessage()
-					+ "); set cdc.memory.spill-directory to a writable directory with room", ex);
+					+ ")" + FIX, ex);
 		}
 		FileChannel channel;
 		try {
@@ -97,6 +100,11 @@ final class SpillFile implements Runnable {
 
 	boolean unlinked() {
 		return this.unlinked;
+	}
+
+	/** The open channel, for a writer of another format (see InProgressTransaction). */
+	FileChannel channel() {
+		return this.channel;
 	}
 
 	SpillOutput output() {

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Lsn;
@@ -17,9 +16,12 @@ import dev.pgcdc.pgoutput.PgOutputMessage.Delete;
 import dev.pgcdc.pgoutput.PgOutputMessage.Insert;
 import dev.pgcdc.pgoutput.PgOutputMessage.Message;
 import dev.pgcdc.pgoutput.PgOutputMessage.Relation;
+import dev.pgcdc.pgoutput.PgOutputMessage.StreamAbort;
+import dev.pgcdc.pgoutput.PgOutputMessage.StreamCommit;
+import dev.pgcdc.pgoutput.PgOutputMessage.StreamStart;
+import dev.pgcdc.pgoutput.PgOutputMessage.StreamStop;
 import dev.pgcdc.pgoutput.PgOutputMessage.Truncate;
 import dev.pgcdc.pgoutput.PgOutputMessage.Update;
-import dev.pgcdc.replication.FailureClassifier.Failure;
 import dev.pgcdc.replication.ReplicationSetup.SlotStatus;
 import dev.pgcdc.replication.StreamMarker.Committed;
 import dev.pgcdc.replication.StreamMarker.StreamReset;
@@ -28,7 +30,6 @@ import dev.pgcdc.replication.types.ValueDecoders;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
-import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
 /**
@@ -70,10 +71,6 @@ final class StreamReader implements Runnable {
 
 	private final SlotCreator slotCreator;
 
-	private final FailureClassifier classifier;
-
-	private final EngineControl engine;
-
 	private final Runnable snapshotOnlyDone;
 
 	private SlotStatus slotStatus;
@@ -92,11 +89,25 @@ final class StreamReader implements Runnable {
 
 	private final CommitLookahead commitLookahead = new CommitLookahead();
 
-	/** The SQLSTATE of the last failure if it is permanent only when repeated; see FailureClassifier. */
-	private String unconfirmedSqlState;
+	/** The transactions the server streams before their commit (protocol version 2). */
+	private final InProgressTransactions inProgress;
+
+	/** Decodes streamed transactions' messages when they are replayed at their commit. */
+	private final PgOutputDecoder replayDecoder = new PgOutputDecoder(2);
+
+	// the state of the stream being read; reader thread only
+	private EventAssembler assembler;
+
+	private EventBatch batch;
+
+	/** A message read ahead at a commit (see CommitLookahead), to be handled next. */
+	private ByteBuffer lookahead;
+
+	private final StreamFailures failures;
 
 	StreamReader(EngineParts parts, BatchHandOver handOver, ValueDecoders decoders, SlotStatus slotStatus,
-			EngineControl engine, Runnable snapshotOnlyDone, InitialSnapshot snapshot) {
+			EngineControl engine, Runnable snapshotOnlyDone, InitialSnapshot snapshot, InProgressTransactions inProgress) {
+		this.inProgress = inProgress;
 		this.settings = parts.settings();
 		this.connector = parts.connector();
 		this.run = parts.run();
@@ -109,11 +120,10 @@ final class StreamReader implements Runnable {
 		this.internalTables = parts.internalTables();
 		this.slotCreator = parts.slotCreator();
 		this.gate = parts.gate();
-		this.classifier = new FailureClassifier(this.settings);
+		this.failures = new StreamFailures(parts, handOver, engine);
 		this.handOver = handOver;
 		this.decoders = decoders;
 		this.slotStatus = slotStatus;
-		this.engine = engine;
 		this.snapshotOnlyDone = snapshotOnlyDone;
 		this.snapshot = snapshot;
 	}
@@ -140,7 +150,7 @@ final class StreamReader implements Runnable {
 				this.run.state(this.run.paused() ? EngineState.PAUSED : EngineState.STREAMING);
 				this.run.lastError(null);
 				backoff.reset();
-				this.unconfirmedSqlState = null;
+				this.failures.connected();
 				this.resnapshots.streaming(); // re-snapshot hook: continue an interrupted one
 				Lsn resumeLsn = this.activity.resumeLsn();
 				logger.info("Streaming slot '" + this.settings.slotName() + "' of publication '"
@@ -155,7 +165,7 @@ final class StreamReader implements Runnable {
 				if (!this.run.running()) {
 					break;
 				}
-				if (!handleStreamFailure(ex, backoff)) {
+				if (!this.failures.handle(ex, backoff)) {
 					return;
 				}
 			}
@@ -183,247 +193,257 @@ final class StreamReader implements Runnable {
 		if (this.slotStatus == SlotStatus.CREATE_TEMPORARY) {
 			this.slotCreator.create(connection, true);
 		}
-		PGReplicationStream stream = pgConnection.getReplicationAPI()
-			.replicationStream()
-			.logical()
-			.withSlotName(this.settings.slotName())
-			.withStartPosition(LogSequenceNumber.valueOf(this.activity.resumeLsn().value()))
-			.withSlotOption("proto_version", 1)
-			.withSlotOption("publication_names", ReplicationSetup.quote(this.settings.publicationName()))
-			.withSlotOption("messages", true)
-			.withSlotOptions(this.settings.origin().slotOptions())
-			.withStatusInterval((int) Math.max(1, this.settings.statusInterval().toMillis()), TimeUnit.MILLISECONDS)
-			.withAutomaticFlush(false)
-			.start();
+		PGReplicationStream stream = ReplicationStreamStarter.start(pgConnection, this.settings,
+				this.activity.resumeLsn());
 		this.acknowledger.resumeOn(stream);
 		return stream;
-	}
-
-	/** Returns whether to try again. */
-	private boolean handleStreamFailure(Exception ex, Backoff backoff) {
-		if (this.continuation.interrupted()) {
-			this.handOver.queueReset();
-		}
-		Failure failure = this.classifier.classify(ex);
-		String unconfirmed = this.unconfirmedSqlState;
-		this.unconfirmedSqlState = null;
-		if (failure.kind() == FailureClassifier.Kind.SLOT_IN_USE) {
-			if (this.run.state() != EngineState.STANDBY) {
-				// another instance streams the slot from its confirmed position: the backlog is its now.
-				// Void it before saying STANDBY, and resume from the slot's position when the slot is back
-				this.gate.abandon();
-				this.handOver.abandonQueued();
-				this.activity.resumeLsn(Lsn.ZERO);
-			}
-			this.run.state(EngineState.STANDBY);
-			this.run.lastError(null);
-			logger.info("Replication slot '" + this.settings.slotName() + "' is in use by another instance; standing by");
-			return this.run.sleep(Math.min(backoff.nextDelayMillis(), 5_000));
-		}
-		String frozen = this.acknowledger.frozenReason();
-		if (frozen != null) {
-			return stop(frozen, ex);
-		}
-		if ("42704".equals(failure.sqlState())) {
-			// after a primary failover the slot may be missing on the new primary: say so, not just "missing"
-			String failover = FailoverSlots.explainMissingSlot(this.connector, this.settings.slotName());
-			if (failover != null && failover.contains("promoted from a standby")) {
-				return stop(ex.getMessage() + ". " + failover, ex);
-			}
-		}
-		if (failure.kind() == FailureClassifier.Kind.PERMANENT
-				|| (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED
-						&& failure.sqlState().equals(unconfirmed))) {
-			return stop(failure.message(), ex);
-		}
-		if (failure.kind() == FailureClassifier.Kind.PERMANENT_IF_REPEATED) {
-			this.unconfirmedSqlState = failure.sqlState();
-		}
-		String message = String.valueOf(ex.getMessage());
-		this.run.state(EngineState.RECONNECTING);
-		this.run.lastError(message);
-		long delay = backoff.nextDelayMillis();
-		Lsn resumeLsn = this.activity.resumeLsn();
-		logger.warn("Replication connection failed (" + message + "); reconnecting in " + delay + " ms, resuming after "
-				+ (resumeLsn.isValid() ? resumeLsn : "the slot's confirmed position"));
-		return this.run.sleep(delay);
-	}
-
-	private boolean stop(String reason, Exception ex) {
-		this.engine.fail(reason, ex);
-		return false;
 	}
 
 	private void stream(PGReplicationStream stream) throws SQLException {
 		this.activity.inTransaction(false);
 		this.skip.reset();
-		PgOutputDecoder decoder = new PgOutputDecoder(1);
-		EventAssembler assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
-		EventBatch batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
+		this.inProgress.clear();
+		PgOutputDecoder decoder = new PgOutputDecoder(ReplicationStreamStarter.protoVersion(this.settings));
+		this.assembler = new EventAssembler(this.decoders, this.converter, this.internalTables);
+		this.batch = new EventBatch(BatchHandOver.BATCH_ITEMS);
 		this.unqueuedCommitEnd = null;
-		ByteBuffer lookahead = null;
+		this.lookahead = null;
 		this.activity.progressed();
-		while (this.run.running()) {
-			ByteBuffer buffer = lookahead;
-			lookahead = null;
-			if (buffer == null) {
-				if (this.unqueuedCommitEnd != null) {
-					// held commits never wait for a read that may block: what came after them was no commit
-					batch = handOver(stream, batch);
-					if (batch == null) {
+		try {
+			while (this.run.running()) {
+				ByteBuffer buffer = this.lookahead;
+				this.lookahead = null;
+				if (buffer == null) {
+					if (this.unqueuedCommitEnd != null && !handOver(stream)) {
+						// held commits never wait for a read that may block: what came after them was no commit
+						return;
+					}
+					this.activity.readStarted();
+					buffer = stream.read();
+					this.activity.readReturned();
+				}
+				if (buffer == null) {
+					if (stream.isClosed()) {
+						throw new SQLException("The server ended the replication stream");
+					}
+					continue;
+				}
+				this.activity.progressed();
+				Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
+				if (this.inProgress.takes(buffer)) {
+					// a transaction still running: kept as received until its commit or abort
+					// nothing to confirm meanwhile: positions move at commits, acknowledged at the block's stop
+					this.inProgress.append(lsn.value(), buffer);
+					continue;
+				}
+				int size = buffer.remaining();
+				PgOutputMessage message = decoder.decode(buffer);
+				if (message instanceof StreamStart start) {
+					this.inProgress.start(start);
+				}
+				else if (message instanceof StreamStop) {
+					this.inProgress.stop();
+				}
+				else if (message instanceof StreamAbort abort) {
+					this.inProgress.aborted(abort);
+				}
+				else if (message instanceof StreamCommit commit) {
+					if (!replay(commit, stream)) {
 						return;
 					}
 				}
-				this.activity.readStarted();
-				buffer = stream.read();
-				this.activity.readReturned();
-			}
-			if (buffer == null) {
-				if (stream.isClosed()) {
-					throw new SQLException("The server ended the replication stream");
-				}
-				continue;
-			}
-			this.activity.progressed();
-			Lsn lsn = new Lsn(stream.getLastReceiveLSN().asLong());
-			int size = buffer.remaining();
-			PgOutputMessage message = decoder.decode(buffer);
-			if (this.skip.drops(message)) {
-				// marked with CdcControl.skipCurrentTransaction(): nothing more of it reaches a consumer
-			}
-			else if (message instanceof Insert insert) {
-				addChange(batch, assembler.insert(insert, lsn), size);
-			}
-			else if (message instanceof Update update) {
-				addChange(batch, assembler.update(update, lsn), size);
-			}
-			else if (message instanceof Delete delete) {
-				addChange(batch, assembler.delete(delete, lsn), size);
-			}
-			else if (message instanceof Begin begin) {
-				this.activity.inTransaction(true);
-				assembler.begin(begin);
-				this.skip.begin();
-				TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
-				if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
-					batch.add(new StreamReset(), 0);
-				}
-				if (start != TransactionContinuation.Start.CONTINUED) {
-					batch.add(new TransactionBegin(), size);
-				}
-			}
-			else if (message instanceof Commit commit) {
-				Lsn endLsn = new Lsn(commit.endLsn());
-				// a skipped transaction's commit still goes through: its position is confirmed like any other
-				this.skip.committed(assembler.xid(), new Lsn(commit.commitLsn()), this.statistics);
-				batch.add(new Committed(
-						new TransactionCommit(assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
-						size);
-				if (this.continuation.nothingQueued() && !this.resnapshots.awaitsCommit() && !batch.isFull()
-						&& batch.bytes() < BatchHandOver.BATCH_BYTES) {
-					lookahead = this.commitLookahead.readAhead(stream);
-				}
-				if (lookahead != null && this.commitLookahead.hold()) {
-					this.continuation.committed();
-					this.activity.inTransaction(false);
-					this.unqueuedCommitEnd = endLsn;
-				}
-				else {
-					batch = handOver(stream, batch);
-					if (batch == null) {
-						return;
-					}
-					this.continuation.committed();
-					this.activity.resumeLsn(endLsn);
-					this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
-					this.activity.inTransaction(false);
-					this.statistics.received(endLsn);
-				}
-			}
-			else if (message instanceof Relation relation) {
-				assembler.relation(relation);
-			}
-			else if (message instanceof Truncate truncate) {
-				for (int oid : truncate.relationOids()) {
-					addChange(batch, assembler.truncate(oid, lsn), size);
-					if (batch.isFull()) {
-						batch = handOver(stream, batch);
-						if (batch == null) {
-							return;
-						}
-					}
-				}
-			}
-			else if (message instanceof Message logical
-					&& logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
-				// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
-				for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, assembler)) {
-					this.continuation.notContinuable();
-					batch.add(row, ((TupleRow) row.after()).size());
-					if (batch.isFull()) {
-						batch = handOver(stream, batch);
-						if (batch == null) {
-							return;
-						}
-					}
-				}
-			}
-			else if (message instanceof Message logical && logical.transactional()
-					&& logical.prefix().equals(ReplicationEngine.SKIP_PREFIX)) {
-				this.skip.start();
-			}
-			else if (message instanceof Message logical
-					&& logical.prefix().equals(ReplicationEngine.CAUGHT_UP_PREFIX)) {
-				// never delivered: awaitCaughtUp waits for its transaction's commit to be handled
-			}
-			else if (message instanceof Message logical) {
-				if (!logical.prefix().startsWith(StreamKeepalive.HEARTBEAT_PREFIX)
-						&& !logical.prefix().equals(StreamKeepalive.WAKEUP_PREFIX)
-						&& (!logical.transactional() || this.continuation.keep())) {
-					batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
-							new Lsn(logical.lsn())), size);
-					if (!logical.transactional()) {
-						// a pseudo-transaction of its own: nothing past it may be confirmed before it is handled,
-						// and a reconnect resumes at it (delivering it again rather than skipping it)
-						Lsn at = new Lsn(logical.lsn());
-						batch.add(new Committed(new TransactionCommit(0, at, at, Instant.now())), 0);
-						batch = handOver(stream, batch);
-						if (batch == null) {
-							return;
-						}
-						this.activity.resumeLsn(at);
-					}
-				}
-			}
-			else if (logger.isDebugEnabled()) {
-				logger.debug("Skipping pgoutput message " + message);
-			}
-			if (batch.isFull() || batch.bytes() >= BatchHandOver.BATCH_BYTES) {
-				batch = handOver(stream, batch);
-				if (batch == null) {
+				else if (!handle(message, lsn, size, stream)) {
 					return;
 				}
+				if (!handOverIfFull(stream)) {
+					return;
+				}
+				// positions only move at commits; looking after every message would cost every row
+				if (message instanceof Commit || message instanceof StreamCommit || this.batch.isEmpty()) {
+					this.acknowledger.acknowledge(stream, false);
+				}
 			}
-			// positions only move at commits; looking after every message would cost every row
-			if (message instanceof Commit || batch.isEmpty()) {
-				this.acknowledger.acknowledge(stream, false);
-			}
+		}
+		finally {
+			this.inProgress.clear();
 		}
 	}
 
 	/**
-	 * Queue the batch; once it is queued, the transactions committed into it become the resume position.
-	 * Returns the batch to fill next, or {@code null} when the engine is stopping.
+	 * Deliver a streamed transaction at its commit: its messages go through {@link #handle} between a begin and
+	 * a commit made of the stream commit, exactly as if the server had sent it whole now.
 	 */
-	private EventBatch handOver(PGReplicationStream stream, EventBatch batch) throws SQLException {
-		EventBatch next = this.handOver.handOver(stream, batch);
+	private boolean replay(StreamCommit commit, PGReplicationStream stream) throws SQLException {
+		InProgressTransaction transaction = this.inProgress.committed(commit.xid());
+		try {
+			Lsn commitLsn = new Lsn(commit.commitLsn());
+			if (!handle(new Begin(commit.commitLsn(), commit.commitTime(), commit.xid()), commitLsn, 0, stream)) {
+				return false;
+			}
+			if (transaction != null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Delivering streamed transaction " + commit.xid() + " (" + transaction.bytes()
+							+ " bytes) at its commit " + commitLsn);
+				}
+				this.statistics.transactionStreamed(transaction.bytes());
+				InProgressTransaction.Replay replay = transaction.replay();
+				for (ByteBuffer buffer = replay.next(); buffer != null; buffer = replay.next()) {
+					int size = buffer.remaining();
+					if (!handle(this.replayDecoder.decodeStreamed(buffer), new Lsn(replay.lsn()), size, stream)
+							|| !handOverIfFull(stream)) {
+						return false;
+					}
+				}
+			}
+			return handle(new Commit(commit.flags(), commit.commitLsn(), commit.endLsn(), commit.commitTime()),
+					commitLsn, 0, stream);
+		}
+		finally {
+			if (transaction != null) {
+				transaction.close();
+			}
+		}
+	}
+
+	/** Hand the batch over if it is full; returns {@code false} when the engine is stopping. */
+	private boolean handOverIfFull(PGReplicationStream stream) throws SQLException {
+		if (this.batch.isFull() || this.batch.bytes() >= BatchHandOver.BATCH_BYTES) {
+			return handOver(stream);
+		}
+		return true;
+	}
+
+	/** Take one message of a committed transaction, or one outside transactions; {@code false} to stop. */
+	private boolean handle(PgOutputMessage message, Lsn lsn, int size, PGReplicationStream stream) throws SQLException {
+		EventAssembler assembler = this.assembler;
+		if (this.skip.drops(message)) {
+			// marked with CdcControl.skipCurrentTransaction(): nothing more of it reaches a consumer
+		}
+		else if (message instanceof Insert insert) {
+			addChange(assembler.insert(insert, lsn), size);
+		}
+		else if (message instanceof Update update) {
+			addChange(assembler.update(update, lsn), size);
+		}
+		else if (message instanceof Delete delete) {
+			addChange(assembler.delete(delete, lsn), size);
+		}
+		else if (message instanceof Begin begin) {
+			this.activity.inTransaction(true);
+			assembler.begin(begin);
+			this.skip.begin();
+			TransactionContinuation.Start start = this.continuation.begin(begin.finalLsn());
+			if (start == TransactionContinuation.Start.NEW_AFTER_ABANDONED) {
+				this.batch.add(new StreamReset(), 0);
+			}
+			if (start != TransactionContinuation.Start.CONTINUED) {
+				this.batch.add(new TransactionBegin(), size);
+			}
+		}
+		else if (message instanceof Commit commit) {
+			return commit(commit, size, stream);
+		}
+		else if (message instanceof Relation relation) {
+			assembler.relation(relation);
+		}
+		else if (message instanceof Truncate truncate) {
+			for (int oid : truncate.relationOids()) {
+				addChange(assembler.truncate(oid, lsn), size);
+				if (this.batch.isFull() && !handOver(stream)) {
+					return false;
+				}
+			}
+		}
+		else if (message instanceof Message logical) {
+			return message(logical, lsn, size, stream);
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug("Skipping pgoutput message " + message);
+		}
+		return true;
+	}
+
+	private boolean commit(Commit commit, int size, PGReplicationStream stream) throws SQLException {
+		Lsn endLsn = new Lsn(commit.endLsn());
+		// a skipped transaction's commit still goes through: its position is confirmed like any other
+		this.skip.committed(this.assembler.xid(), new Lsn(commit.commitLsn()), this.statistics);
+		this.batch.add(new Committed(
+				new TransactionCommit(this.assembler.xid(), new Lsn(commit.commitLsn()), endLsn, commit.commitTime())),
+				size);
+		if (this.continuation.nothingQueued() && !this.resnapshots.awaitsCommit() && !this.batch.isFull()
+				&& this.batch.bytes() < BatchHandOver.BATCH_BYTES) {
+			this.lookahead = this.commitLookahead.readAhead(stream);
+		}
+		if (this.lookahead != null && this.commitLookahead.hold()) {
+			this.continuation.committed();
+			this.activity.inTransaction(false);
+			this.unqueuedCommitEnd = endLsn;
+			return true;
+		}
+		if (!handOver(stream)) {
+			return false;
+		}
+		this.continuation.committed();
+		this.activity.resumeLsn(endLsn);
+		this.resnapshots.committed(endLsn); // re-snapshot hook: a chunk in this transaction is queued
+		this.activity.inTransaction(false);
+		this.statistics.received(endLsn);
+		return true;
+	}
+
+	private boolean message(Message logical, Lsn lsn, int size, PGReplicationStream stream) throws SQLException {
+		if (logical.prefix().equals(ResnapshotCoordinator.WATERMARK_PREFIX)) {
+			// re-snapshot hook: watermarks are never delivered; a high one releases its chunk's rows here
+			for (dev.pgcdc.event.ChangeEvent row : this.resnapshots.watermark(logical.content(), lsn, this.assembler)) {
+				this.continuation.notContinuable();
+				this.batch.add(row, ((TupleRow) row.after()).size());
+				if (this.batch.isFull() && !handOver(stream)) {
+					return false;
+				}
+			}
+		}
+		else if (logical.transactional() && logical.prefix().equals(ReplicationEngine.SKIP_PREFIX)) {
+			this.skip.start();
+		}
+		else if (logical.prefix().equals(ReplicationEngine.CAUGHT_UP_PREFIX)) {
+			// never delivered: awaitCaughtUp waits for its transaction's commit to be handled
+		}
+		else if (!logical.prefix().startsWith(StreamKeepalive.HEARTBEAT_PREFIX)
+				&& !logical.prefix().equals(StreamKeepalive.WAKEUP_PREFIX)
+				&& (!logical.transactional() || this.continuation.keep())) {
+			this.batch.add(new LogicalMessage(logical.prefix(), logical.content(), logical.transactional(),
+					new Lsn(logical.lsn())), size);
+			if (!logical.transactional()) {
+				// a pseudo-transaction of its own: nothing past it may be confirmed before it is handled,
+				// and a reconnect resumes at it (delivering it again rather than skipping it)
+				Lsn at = new Lsn(logical.lsn());
+				this.batch.add(new Committed(new TransactionCommit(0, at, at, Instant.now())), 0);
+				if (!handOver(stream)) {
+					return false;
+				}
+				this.activity.resumeLsn(at);
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * Queue the batch; once it is queued, the transactions committed into it become the resume position.
+	 * Returns {@code false} when the engine is stopping.
+	 */
+	private boolean handOver(PGReplicationStream stream) throws SQLException {
+		EventBatch next = this.handOver.handOver(stream, this.batch);
 		this.commitLookahead.released();
-		if (next != null && this.unqueuedCommitEnd != null) {
+		if (next == null) {
+			return false;
+		}
+		this.batch = next;
+		if (this.unqueuedCommitEnd != null) {
 			this.activity.resumeLsn(this.unqueuedCommitEnd);
 			this.statistics.received(this.unqueuedCommitEnd);
 			this.unqueuedCommitEnd = null;
 		}
-		return next;
+		return true;
 	}
 
 	/**
@@ -432,12 +452,12 @@ final class StreamReader implements Runnable {
 	 * coordinator sees every change first (a skipped one again), to note the keys changed inside an open
 	 * watermark window.
 	 */
-	private void addChange(EventBatch batch, dev.pgcdc.event.ChangeEvent event, int size) {
+	private void addChange(dev.pgcdc.event.ChangeEvent event, int size) {
 		if (event != null) {
 			this.skip.delivered();
 			dev.pgcdc.event.ChangeEvent observed = this.resnapshots.observe(event);
 			if (this.continuation.keep()) {
-				batch.add(observed, size);
+				this.batch.add(observed, size);
 			}
 		}
 	}

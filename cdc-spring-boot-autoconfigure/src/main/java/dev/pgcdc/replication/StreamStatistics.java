@@ -32,6 +32,12 @@ public final class StreamStatistics {
 
 	private final LongAdder skippedChanges = new LongAdder();
 
+
+	private final LongAdder streamedTransactions = new LongAdder();
+
+
+	private final LongAdder streamedBytes = new LongAdder();
+
 	private volatile Instant lastCommitTime;
 
 	private volatile LongConsumer commitLatency;
@@ -83,6 +89,28 @@ public final class StreamStatistics {
 
 	void received(Lsn lsn) {
 		this.receivedLsn = lsn;
+	}
+
+	void transactionStreamed(long bytes) {
+		this.streamedTransactions.increment();
+		this.streamedBytes.add(bytes);
+	}
+
+	/**
+	 * Return how many transactions the server streamed before their commit and were delivered from a spill
+	 * file of their own at it ({@code cdc.slot.streaming}).
+	 * @return the number of streamed transactions delivered
+	 */
+	public long streamedTransactions() {
+		return this.streamedTransactions.sum();
+	}
+
+	/**
+	 * Return the bytes of pgoutput messages of streamed transactions delivered so far.
+	 * @return the bytes
+	 */
+	public long streamedBytes() {
+		return this.streamedBytes.sum();
 	}
 
 	void transactionSkipped(long changes) {

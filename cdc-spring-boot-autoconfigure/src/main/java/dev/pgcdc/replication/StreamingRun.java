@@ -84,7 +84,7 @@ final class StreamingRun {
 				parts.continuation(), settings, parts.gate());
 		InitialSnapshot snapshot = new InitialSnapshot(parts, decoders, handOver, snapshotStarted);
 		StreamReader reader = new StreamReader(parts, handOver, decoders, slotStatus, this::failFor,
-				this::snapshotOnlyDone, snapshot);
+				this::snapshotOnlyDone, snapshot, new InProgressTransactions(memory, settings.spillDirectory()));
 		String slot = settings.slotName();
 		this.dispatcherThread = newThread(this.dispatcher, "pgcdc-dispatch-" + slot);
 		this.readerThread = newThread(reader, "pgcdc-reader-" + slot);

@@ -152,6 +152,7 @@ class CdcActuatorAutoConfigurationTests {
 			assertThat(registry.get("cdc.queue.size").gauge().value()).isZero();
 			assertThat(registry.get("cdc.state").gauge().value()).isEqualTo(CdcMetrics.stateCode(EngineState.STOPPED));
 			assertThat(registry.get("cdc.reconnects").functionCounter().count()).isZero();
+			assertThat(registry.get("cdc.transactions.streamed").functionCounter().count()).isZero();
 			assertThat(registry.get("cdc.lag.bytes").gauge().value()).as("unknown while unreachable").isNaN();
 			assertThat(registry.get("cdc.retained.wal.bytes").gauge().value()).isNaN();
 		});

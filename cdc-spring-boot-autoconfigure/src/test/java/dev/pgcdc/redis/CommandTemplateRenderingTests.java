@@ -233,6 +233,17 @@ class CommandTemplateRenderingTests {
 	}
 
 	@Test
+	void doubledBracesAreLiteralBracesForRedisClusterHashTags() {
+		assertThat(render("HSET order:{{{id}}} status {status}", insert())).as("hash tag around a placeholder")
+			.containsExactly("HSET", "order:{7}", "status", "PAID");
+		assertThat(render("SADD customer:{{{customer_id}}}:orders {id}", insert()))
+			.containsExactly("SADD", "customer:{42}:orders", "7");
+		assertThat(render("SET {{id}} '{{literal}} {id}'", insert())).as("a literal {id}, quoted or not")
+			.containsExactly("SET", "{id}", "{literal} 7");
+		assertThat(render("SET a}b {{}}", insert())).as("a single closing brace stays").containsExactly("SET", "a}b", "{}");
+	}
+
+	@Test
 	void badTemplatesNameTheMappingAndTheFix() {
 		assertThatIllegalStateException().isThrownBy(() -> render("SET 'a {id}", insert()))
 			.withMessage("cdc.redis.mappings.orders.x[0] has an unclosed quote: \"SET 'a {id}\"");

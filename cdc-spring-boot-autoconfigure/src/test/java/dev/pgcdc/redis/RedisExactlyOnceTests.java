@@ -17,6 +17,7 @@ import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import dev.pgcdc.test.EmbeddedRedisSupport;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +31,9 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisExactlyOnceTests {
 
-	private static final int TRANSACTIONS = 1_500;
+	static final int TRANSACTIONS = 1_500;
 
-	private static final int ORDERS_EACH = 20;
+	static final int ORDERS_EACH = 20;
 
 	@TempDir
 	Path dir;
@@ -89,7 +90,7 @@ class RedisExactlyOnceTests {
 		}
 	}
 
-	private static Process start(Path log, String[] args, int run) throws Exception {
+	static Process start(Path log, String[] args, int run) throws Exception {
 		Files.writeString(log, "--- run " + run + "\n", java.nio.file.StandardOpenOption.CREATE,
 				java.nio.file.StandardOpenOption.APPEND);
 		long before = Files.readString(log).split("STREAMING", -1).length;
@@ -100,7 +101,7 @@ class RedisExactlyOnceTests {
 		return process;
 	}
 
-	private static void insertOrders(TestDatabase database) {
+	static void insertOrders(TestDatabase database) {
 		try (Connection connection = database.connect()) {
 			connection.setAutoCommit(false);
 			try (PreparedStatement statement = connection.prepareStatement(
@@ -120,13 +121,13 @@ class RedisExactlyOnceTests {
 		}
 	}
 
-	private static long count(RedisCommands<String, String> redis) {
+	static long count(RedisClusterCommands<String, String> redis) {
 		String count = redis.get("orders:count");
 		return (count != null) ? Long.parseLong(count) : 0;
 	}
 
 	/** The slot confirmed the last transaction: no replay of it is still to come. */
-	private static boolean confirmedAll(TestDatabase database, String slot) throws Exception {
+	static boolean confirmedAll(TestDatabase database, String slot) throws Exception {
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery("SELECT confirmed_flush_lsn >= (SELECT max(lsn) FROM "
 						+ "(SELECT pg_current_wal_lsn() AS lsn) x) - 1024 FROM pg_replication_slots WHERE slot_name = '"
@@ -135,7 +136,7 @@ class RedisExactlyOnceTests {
 		}
 	}
 
-	private static long sqlCount(TestDatabase database) throws Exception {
+	static long sqlCount(TestDatabase database) throws Exception {
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery("SELECT count(*) FROM orders")) {
 			rs.next();
@@ -143,7 +144,7 @@ class RedisExactlyOnceTests {
 		}
 	}
 
-	private static Map<String, Long> sqlSums(TestDatabase database) throws Exception {
+	static Map<String, Long> sqlSums(TestDatabase database) throws Exception {
 		Map<String, Long> sums = new HashMap<>();
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery("SELECT customer, sum(amount) FROM orders GROUP BY customer")) {
@@ -154,7 +155,7 @@ class RedisExactlyOnceTests {
 		return sums;
 	}
 
-	private static Map<String, Long> redisSums(RedisCommands<String, String> redis, TestDatabase database)
+	static Map<String, Long> redisSums(RedisClusterCommands<String, String> redis, TestDatabase database)
 			throws Exception {
 		Map<String, Long> sums = new HashMap<>();
 		for (String key : redis.keys("customer:*:total")) {

@@ -23,7 +23,7 @@ import dev.pgcdc.replication.ReplicationSettings;
 import dev.pgcdc.test.EmbeddedPostgresSupport.TestDatabase;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import redis.embedded.RedisServer;
 
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
@@ -167,7 +167,7 @@ final class RedisTestSupport {
 		database.execute("INSERT INTO marker VALUES (" + marker + ")");
 	}
 
-	static boolean reached(RedisCommands<String, String> redis, int marker) {
+	static boolean reached(RedisClusterCommands<String, String> redis, int marker) {
 		try {
 			return String.valueOf(marker).equals(redis.get("marker"));
 		}
@@ -181,7 +181,7 @@ final class RedisTestSupport {
 	 * active set, and no key of a deleted product.
 	 * @return the number of rows compared
 	 */
-	static int assertRedisEqualsTable(TestDatabase database, RedisCommands<String, String> redis) throws Exception {
+	static int assertRedisEqualsTable(TestDatabase database, RedisClusterCommands<String, String> redis) throws Exception {
 		Map<String, Map<String, String>> expected = new HashMap<>();
 		Set<String> active = new HashSet<>();
 		try (Connection connection = database.connect(); Statement statement = connection.createStatement();

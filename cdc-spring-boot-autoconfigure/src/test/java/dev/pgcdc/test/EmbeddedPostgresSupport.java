@@ -67,7 +67,14 @@ public final class EmbeddedPostgresSupport {
 	 */
 	public static EmbeddedPostgres.Builder builder() {
 		// every test class keeps its own slot (slot names are server-wide), so leave room for many
-		return EmbeddedPostgres.builder()
+		EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+		String decodingMemory = System.getProperty("pgcdc.test.logical-decoding-work-mem");
+		if (decodingMemory != null && !decodingMemory.isBlank()) {
+			// e.g. 64kB: the server then streams nearly every transaction before its commit, which runs the
+			// whole suite through the in-progress path
+			builder.setServerConfig("logical_decoding_work_mem", decodingMemory);
+		}
+		return builder
 			.setServerConfig("wal_level", "logical")
 			.setServerConfig("max_replication_slots", "200")
 			.setServerConfig("max_wal_senders", "40")

@@ -258,6 +258,13 @@ public class CdcListenerRegistry implements ChangeConsumer, SmartLifecycle {
 	}
 
 	@Override
+	public void onBatchEnd() {
+		for (ListenerContainer container : this.containers) {
+			container.flush();
+		}
+	}
+
+	@Override
 	public void onReset() {
 		for (ListenerContainer container : this.containers) {
 			container.reset();

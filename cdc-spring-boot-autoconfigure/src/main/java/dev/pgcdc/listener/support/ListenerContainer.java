@@ -195,6 +195,12 @@ public final class ListenerContainer {
 		ListenerWork.Commit end = new ListenerWork.Commit(commit);
 		for (ListenerWorker worker : this.workers) {
 			worker.add(end, 0);
+		}
+	}
+
+	/** Hand what the workers' batches hold over: the dispatcher's batch ended (one wake-up per worker for it). */
+	void flush() {
+		for (ListenerWorker worker : this.workers) {
 			worker.flush();
 		}
 	}
