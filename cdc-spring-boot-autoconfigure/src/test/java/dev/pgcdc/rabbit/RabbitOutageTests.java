@@ -60,9 +60,10 @@ class RabbitOutageTests {
 				// the deliberate outage: 20 s without a broker while PostgreSQL keeps committing
 				await().pollDelay(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(21)).until(() -> true);
 				assertThat(sink.confirmedLsn()).as("nothing confirmed while the broker is down").isEqualTo(confirmedWhenDown);
-				assertThat(Lsn.parse(database.confirmedFlush("rabbit_outage")))
-					.as("PostgreSQL's confirmed position never passes an unconfirmed message")
-					.isLessThanOrEqualTo(confirmedWhenDown);
+				// compared after the drain with the commit of the first transaction the broker has not confirmed:
+				// the engine may confirm a quiet stream's server position, past the last transaction's end but
+				// before the next commit, and PostgreSQL sends again every transaction committed from there on
+				Lsn slotWhenDown = Lsn.parse(database.confirmedFlush("rabbit_outage"));
 				assertThat(engine.memory().maxBytes()).isEqualTo(budget);
 				assertThat(sink.statistics().backlogBytes()).as("the backlog is reserved from the engine's budget")
 					.isGreaterThan(budget / 4)
@@ -77,6 +78,14 @@ class RabbitOutageTests {
 				List<Received> distinct = RabbitTestSupport.firstOccurrences(received);
 				assertThat(distinct).as("every change, none lost").hasSize(changes);
 				RabbitTestSupport.assertCommitOrder(distinct);
+				Lsn firstUnconfirmedCommit = distinct.stream()
+					.map((message) -> Lsn.parse(message.headers().get("commit_lsn")))
+					.filter((commit) -> commit.compareTo(confirmedWhenDown) > 0)
+					.min(Lsn::compareTo)
+					.orElseThrow();
+				assertThat(slotWhenDown)
+					.as("PostgreSQL's confirmed position never passes the commit of an unconfirmed transaction")
+					.isLessThanOrEqualTo(firstUnconfirmedCommit);
 				await().atMost(Duration.ofSeconds(30)).until(() -> sink.statistics().backlog() == 0);
 				assertThat(sink.statistics().backlogBytes()).as("every reservation given back").isZero();
 				System.out.printf("RabbitMQ outage: down %.1f s, %d retries, backlog %d messages in a %d-byte budget, "
