@@ -93,8 +93,8 @@ final class RabbitVariant {
 
 	/**
 	 * The queue's arguments: by default a classic queue keeping its newest 100,000 messages; for a look at the
-	 * broker's own cost, {@code -Dbench.rabbit.queue=v2} (classic queue version 2), {@code nolimit} or
-	 * {@code stream} (a RabbitMQ stream).
+	 * broker's own cost, {@code -Dbench.rabbit.queue=v2} (classic queue version 2), {@code lazy} (a lazy
+	 * classic queue), {@code quorum} (a quorum queue), {@code nolimit} or {@code stream} (a RabbitMQ stream).
 	 */
 	private static Map<String, Object> queueArguments() {
 		String kind = System.getProperty("bench.rabbit.queue", "v1");
@@ -102,6 +102,8 @@ final class RabbitVariant {
 			case "v2" -> Map.of("x-max-length", 100_000, "x-queue-version", 2);
 			case "nolimit" -> Map.of();
 			case "stream" -> Map.of("x-queue-type", "stream");
+			case "lazy" -> Map.of("x-max-length", 100_000, "x-queue-mode", "lazy");
+			case "quorum" -> Map.of("x-max-length", 100_000, "x-queue-type", "quorum");
 			default -> Map.of("x-max-length", 100_000);
 		};
 	}

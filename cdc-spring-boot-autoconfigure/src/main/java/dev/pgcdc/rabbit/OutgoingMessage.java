@@ -27,6 +27,9 @@ final class OutgoingMessage {
 
 	}
 
+	/** Properties, six headers and their strings, the message object itself. */
+	private static final int OVERHEAD = 1024;
+
 	final String routingKey;
 
 	final AMQP.BasicProperties properties;
@@ -41,6 +44,15 @@ final class OutgoingMessage {
 
 	State state = State.UNSENT;
 
+	/** The engine's delivery epoch it was queued under (see {@link dev.pgcdc.replication.DeliveryGate}). */
+	long epoch;
+
+	/** The bytes it holds of the engine's memory budget, 0 once given back. */
+	long reserved;
+
+	/** The budget {@link #reserved} was taken from. */
+	dev.pgcdc.replication.MemoryBudget budget;
+
 	long sequence;
 
 	String failure;
@@ -52,6 +64,22 @@ final class OutgoingMessage {
 		this.body = body;
 		this.change = change;
 		this.message = message;
+	}
+
+	/**
+	 * The heap it holds until confirmed: its body, the change or logical message it carries (kept for the
+	 * dead-letter table) and its properties and headers.
+	 */
+	long heapBytes() {
+		long bytes = OVERHEAD + 2L * this.routingKey.length() + this.body.length;
+		if (this.change != null) {
+			bytes += dev.pgcdc.replication.ChangeSize.of(this.change);
+		}
+		if (this.message != null) {
+			// its content is about the body (the outbox payload); content() would copy it to measure it
+			bytes += this.body.length;
+		}
+		return bytes;
 	}
 
 	String messageId() {

@@ -11,6 +11,7 @@ import dev.pgcdc.listener.CdcListenerFailure;
 import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.replication.Backoff;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -100,7 +101,7 @@ final class RabbitPublisher implements Runnable {
 				}
 				applyFailurePolicy();
 				OutgoingMessage message = this.window.nextUnsent(50);
-				if (message != null) {
+				if (message != null && gateOpen(message)) {
 					publish(current, message);
 				}
 			}
@@ -115,6 +116,40 @@ final class RabbitPublisher implements Runnable {
 			closeChannel();
 			this.statistics.state(this.halted ? RabbitSinkState.FAILED : RabbitSinkState.STOPPED);
 		}
+	}
+
+	/**
+	 * Wait while the engine's replication connection is lost; drop what was added before another instance
+	 * took the slot over (that instance publishes it from the slot's position, and a late publish here could
+	 * put an older change after a newer one in a queue).
+	 * @return whether to publish the message
+	 */
+	private boolean gateOpen(OutgoingMessage message) throws InterruptedException {
+		DeliveryGate gate = gate();
+		if (gate.await(message.epoch, () -> this.running && !this.halted)) {
+			return true;
+		}
+		if (gate.voided(message.epoch)) {
+			dropVoided();
+		}
+		else {
+			this.window.unsend(message);
+		}
+		return false;
+	}
+
+	/** Drop the backlog of voided epochs (from the publisher, or the dispatcher's {@code onAbandon}). */
+	void dropVoided() {
+		int dropped = this.window.dropVoided(gate());
+		if (dropped > 0) {
+			logger.info("RabbitMQ sink dropped its backlog of " + dropped + " message(s): another instance holds "
+					+ "the slot and publishes them");
+		}
+	}
+
+	private DeliveryGate gate() {
+		EngineControl engine = this.control.get();
+		return (engine != null) ? engine.gate() : DeliveryGate.OPEN;
 	}
 
 	private void publish(Channel current, OutgoingMessage message) throws InterruptedException {

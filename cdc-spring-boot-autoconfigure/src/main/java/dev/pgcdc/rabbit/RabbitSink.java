@@ -12,7 +12,9 @@ import dev.pgcdc.listener.DeadLetters;
 import dev.pgcdc.listener.FailurePolicy;
 import dev.pgcdc.outbox.OutboxCodec;
 import dev.pgcdc.replication.ChangeConsumer;
+import dev.pgcdc.replication.DeliveryGate;
 import dev.pgcdc.replication.EngineControl;
+import dev.pgcdc.replication.MemoryBudget;
 import dev.pgcdc.replication.TransactionCommit;
 
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -24,10 +26,13 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Create it with {@link RabbitSinkFactory}; Spring Boot does so from the {@code cdc.rabbit.*}
  * properties. The dispatcher builds each message while it iterates the transaction (never copying its
- * changes) and hands it to a bounded window; a publisher thread of the sink's own publishes the window with
- * many messages in flight. The engine confirms a transaction to PostgreSQL only once the broker confirmed
- * every message of it and of the transactions before ({@link #completedPosition()}), so a crash or a broker
- * outage never loses a message; after one, messages may arrive twice, with the same message id.
+ * changes) and hands it to a window whose memory is reserved from the engine's budget
+ * ({@code cdc.memory.max-bytes}); a publisher thread of the sink's own publishes the window with many
+ * messages in flight, holding while the engine's replication connection is lost and dropping the backlog
+ * when another instance took the slot over. The engine confirms a transaction to PostgreSQL only once the
+ * broker confirmed every message of it and of the transactions before ({@link #completedPosition()}), so a
+ * crash or a broker outage never loses a message; after one, messages may arrive twice, with the same
+ * message id.
  *
  * @author pgcdc
  */
@@ -53,6 +58,9 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 
 	private volatile Thread thread;
 
+	/** The delivery epoch of the transaction being added, -1 between transactions (dispatcher only). */
+	private long epoch = -1;
+
 	RabbitSink(RabbitSinkSettings settings, Predicate<TableId> tables, RabbitMessages messages, OutboxCodec outbox,
 			ConnectionFactory connectionFactory, Supplier<DeadLetters> deadLetters) {
 		this.settings = settings;
@@ -63,7 +71,7 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 		this.window = new ConfirmWindow(settings.maxInFlight(), settings.maxInFlightBytes());
 		this.publisher = new RabbitPublisher(connectionFactory, settings, this.window, this.statistics,
 				this.deadLetters, () -> this.control);
-		this.statistics.bind(this.window::backlog, this.window::completed);
+		this.statistics.bind(this.window::backlog, this.window::heldBytes, this.window::completed);
 	}
 
 	/**
@@ -93,12 +101,12 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 		// iterated, not copied: a large transaction pages from disk, and only the window's messages stay
 		for (ChangeEvent change : transaction.changes()) {
 			if (this.outbox != null && this.outbox.isOutbox(change)) {
-				if (this.settings.outbox()) {
-					add(this.messages.outbox(this.outbox.read(change), change, null));
+				if (this.settings.outbox() && !add(this.messages.outbox(this.outbox.read(change), change, null))) {
+					return;
 				}
 			}
-			else if (this.tables.test(change.table())) {
-				add(this.messages.change(change, index));
+			else if (this.tables.test(change.table()) && !add(this.messages.change(change, index))) {
+				return;
 			}
 			index++;
 		}
@@ -111,15 +119,48 @@ public final class RabbitSink implements ChangeConsumer, SmartLifecycle {
 		}
 	}
 
-	private void add(OutgoingMessage message) throws InterruptedException {
-		// backpressure: while the broker is down the window fills and the dispatcher (and so the reader) waits;
-		// a closed window (the sink stopped or failed) drops it, and nothing from it on is confirmed
-		this.window.add(message);
+	/** Returns false when the rest of the transaction is to be dropped. */
+	private boolean add(OutgoingMessage message) throws InterruptedException {
+		// backpressure: while the broker is down the window fills the memory budget and the dispatcher (and so
+		// the reader) waits; a closed window (the sink stopped or failed) drops it, and nothing from it on is
+		// confirmed; a voided epoch (another instance took the slot over) drops the rest of the transaction
+		return this.window.add(message, epoch(), memory(), gate());
+	}
+
+	private long epoch() {
+		// taken once per transaction: if the gate moves while the dispatcher waits here for memory, the rest
+		// of the transaction belongs to the old epoch and is dropped with it
+		if (this.epoch < 0) {
+			this.epoch = gate().epoch();
+		}
+		return this.epoch;
 	}
 
 	@Override
 	public void onCommit(TransactionCommit commit) {
-		this.window.end(commit.endLsn());
+		this.window.end(commit.endLsn(), epoch(), gate());
+		this.epoch = -1;
+	}
+
+	@Override
+	public void onReset() {
+		this.epoch = -1;
+	}
+
+	@Override
+	public void onAbandon() {
+		this.epoch = -1;
+		this.publisher.dropVoided();
+	}
+
+	private MemoryBudget memory() {
+		EngineControl engine = this.control;
+		return (engine != null) ? engine.memory() : MemoryBudget.UNBOUNDED;
+	}
+
+	private DeliveryGate gate() {
+		EngineControl engine = this.control;
+		return (engine != null) ? engine.gate() : DeliveryGate.OPEN;
 	}
 
 	@Override

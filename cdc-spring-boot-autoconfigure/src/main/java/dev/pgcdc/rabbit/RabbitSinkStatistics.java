@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import dev.pgcdc.event.Lsn;
@@ -35,10 +36,13 @@ public final class RabbitSinkStatistics {
 
 	private IntSupplier backlog = () -> 0;
 
+	private LongSupplier backlogBytes = () -> 0;
+
 	private Supplier<Lsn> confirmedLsn = () -> Lsn.ZERO;
 
-	void bind(IntSupplier backlog, Supplier<Lsn> confirmedLsn) {
+	void bind(IntSupplier backlog, LongSupplier backlogBytes, Supplier<Lsn> confirmedLsn) {
 		this.backlog = backlog;
+		this.backlogBytes = backlogBytes;
 		this.confirmedLsn = confirmedLsn;
 	}
 
@@ -127,6 +131,11 @@ public final class RabbitSinkStatistics {
 		return this.backlog.getAsInt();
 	}
 
+	/** The heap the messages not confirmed yet take, reserved from the engine's memory budget. */
+	public long backlogBytes() {
+		return this.backlogBytes.getAsLong();
+	}
+
 	/** The end of the last transaction whose messages were all confirmed. */
 	public Lsn confirmedLsn() {
 		return this.confirmedLsn.get();
@@ -145,6 +154,7 @@ public final class RabbitSinkStatistics {
 		Map<String, Object> description = new LinkedHashMap<>();
 		description.put("state", state().name());
 		description.put("backlog", backlog());
+		description.put("backlogBytes", backlogBytes());
 		Lsn lsn = confirmedLsn();
 		description.put("confirmedLsn", (lsn != null && lsn.isValid()) ? lsn.toString() : null);
 		description.put("published", published());

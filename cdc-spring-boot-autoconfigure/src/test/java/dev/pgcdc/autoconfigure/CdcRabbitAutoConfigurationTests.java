@@ -161,7 +161,7 @@ class CdcRabbitAutoConfigurationTests {
 					assertThat(sinks).containsKey("rabbit");
 					@SuppressWarnings("unchecked")
 					Map<String, Object> sink = (Map<String, Object>) sinks.get("rabbit");
-					assertThat(sink).containsEntry("state", "PUBLISHING").containsEntry("backlog", 0)
+					assertThat(sink).containsEntry("state", "PUBLISHING").containsEntry("backlog", 0).containsEntry("backlogBytes", 0L)
 						.containsEntry("confirmed", 3L);
 				});
 				MeterRegistry meters = context.getBean(MeterRegistry.class);

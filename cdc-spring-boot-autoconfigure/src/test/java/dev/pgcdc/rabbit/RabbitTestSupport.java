@@ -36,12 +36,15 @@ final class RabbitTestSupport {
 	}
 
 	static ReplicationSettings settings(TestDatabase database, String slot, List<String> tables) {
+		return builder(database, slot, tables).build();
+	}
+
+	static ReplicationSettings.Builder builder(TestDatabase database, String slot, List<String> tables) {
 		return ReplicationSettings
 			.builder(new ConnectionSettings(database.jdbcUrl(), database.username(), database.password()), slot, slot)
 			.tables(tables)
 			.statusInterval(Duration.ofMillis(500))
-			.heartbeatInterval(Duration.ofSeconds(5))
-			.build();
+			.heartbeatInterval(Duration.ofSeconds(5));
 	}
 
 	/**
