@@ -124,7 +124,9 @@ final class RunSummary {
 	}
 
 	/**
-	 * Return pgcdc's variants' rows/s divided by Debezium's of the same round, median (min-max).
+	 * Return, per pgcdc variant, its rows/s divided by Debezium's of the same round and Debezium's JVM CPU per
+	 * row divided by its own, each median (min-max). The second is the one the walsender does not cap: when
+	 * both stream at the server's rate, the rows/s ratio cannot exceed raw's.
 	 * @return one line per pgcdc variant, empty without a complete Debezium run
 	 */
 	List<String> againstDebezium() {
@@ -134,12 +136,11 @@ final class RunSummary {
 				continue;
 			}
 			List<Run> own = runsOf(variant);
-			ToDoubleFunction<Run> ratio = (run) -> {
-				double peer = mean(run.round(), Options.DEBEZIUM, Result::rowsPerSecond);
-				return (peer > 0 && run.result().complete()) ? run.result().rowsPerSecond() / peer : Double.NaN;
-			};
-			if (own.stream().anyMatch((run) -> !Double.isNaN(ratio.applyAsDouble(run)))) {
-				lines.add(String.format("pgcdc / Debezium, %s: %s", variant, spread(own, ratio, "%.2f")));
+			ToDoubleFunction<Run> faster = (run) -> againstPeer(run, Result::rowsPerSecond, false);
+			ToDoubleFunction<Run> cheaper = (run) -> againstPeer(run, Result::jvmMicrosPerRow, true);
+			if (own.stream().anyMatch((run) -> !Double.isNaN(faster.applyAsDouble(run)))) {
+				lines.add(String.format("pgcdc / Debezium, %s: rows/s %s; Debezium's JVM CPU per row / pgcdc's %s",
+						variant, spread(own, faster, "%.2f"), spread(own, cheaper, "%.2f")));
 			}
 		}
 		return lines;
@@ -169,10 +170,20 @@ final class RunSummary {
 	 * @return the median, NaN without one
 	 */
 	double medianAgainstDebezium(String variant) {
-		return stats(runsOf(variant), (run) -> {
-			double peer = mean(run.round(), Options.DEBEZIUM, Result::rowsPerSecond);
-			return (peer > 0 && run.result().complete()) ? run.result().rowsPerSecond() / peer : Double.NaN;
-		})[1];
+		return stats(runsOf(variant), (run) -> againstPeer(run, Result::rowsPerSecond, false))[1];
+	}
+
+	/**
+	 * Compare one run's figure with Debezium's mean of the same round, so that the larger result is pgcdc's
+	 * advantage: own / peer for a rate, peer / own for a cost.
+	 */
+	private double againstPeer(Run run, ToDoubleFunction<Result> figure, boolean cost) {
+		double peer = mean(run.round(), Options.DEBEZIUM, figure);
+		double own = figure.applyAsDouble(run.result());
+		if (peer <= 0 || Double.isNaN(own) || own <= 0 || !run.result().complete()) {
+			return Double.NaN;
+		}
+		return cost ? peer / own : own / peer;
 	}
 
 	Set<String> variants() {
