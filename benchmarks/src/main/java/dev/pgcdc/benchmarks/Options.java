@@ -27,6 +27,12 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 	/** An experiment, not in the report: {@link #RAW} with {@code binary = true} (PostgreSQL 14+). */
 	static final String RAW_BINARY = "raw-binary";
 
+	/**
+	 * An experiment, not in the report: {@link #RAW} reading only what has arrived and pausing
+	 * ({@code -Dbench.raw.pause-micros}, 200) when nothing has, so that messages pile up in the socket.
+	 */
+	static final String RAW_COALESCED = "raw-coalesced";
+
 	static final String FULL = "full";
 
 	static final String FULL_VALUES = "full-values";
@@ -45,7 +51,7 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 
 	static final String RABBIT = "rabbit";
 
-	static final List<String> KNOWN_VARIANTS = List.of(RAW, RAW_BINARY, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
+	static final List<String> KNOWN_VARIANTS = List.of(RAW, RAW_BINARY, RAW_COALESCED, FULL, FULL_VALUES, CDC_LISTENER, CDC_LISTENER_4, SNAPSHOT, PG_RECVLOGICAL,
 			REDIS, DEBEZIUM, RABBIT);
 
 	static final String DEFAULT_VARIANTS = "raw,full,full-values,cdc-listener,redis,raw";

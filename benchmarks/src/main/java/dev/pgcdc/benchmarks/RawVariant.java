@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -27,19 +28,29 @@ final class RawVariant {
 
 	private final BenchmarkDatabase database;
 
+	private final String variant;
+
 	private final boolean binary;
 
+	/** 0: blocking reads; else the pause when nothing has arrived yet (experiment {@code raw-coalesced}). */
+	private final long pauseNanos;
+
 	RawVariant(BenchmarkDatabase database) {
-		this(database, false);
+		this(database, Options.RAW);
 	}
 
 	/**
-	 * @param binary whether the server sends values in their binary send format ({@code binary = true},
-	 * the experiment {@code raw-binary}): what it costs the walsender, not what decoding costs
+	 * @param variant {@code raw}; {@code raw-binary}, where the server sends values in their binary send
+	 * format ({@code binary = true}): what it costs the walsender, not what decoding costs; or
+	 * {@code raw-coalesced}, which lets messages pile up in the socket: what fewer, larger writes save the
+	 * walsender
 	 */
-	RawVariant(BenchmarkDatabase database, boolean binary) {
+	RawVariant(BenchmarkDatabase database, String variant) {
 		this.database = database;
-		this.binary = binary;
+		this.variant = variant;
+		this.binary = Options.RAW_BINARY.equals(variant);
+		this.pauseNanos = Options.RAW_COALESCED.equals(variant)
+				? TimeUnit.MICROSECONDS.toNanos(Long.getLong("bench.raw.pause-micros", 200)) : 0;
 	}
 
 	Result run(String slot, long rows, long timeoutMillis) throws Exception {
@@ -71,7 +82,7 @@ final class RawVariant {
 			}
 			reader.join(5_000);
 		}
-		return measurement.result(this.binary ? Options.RAW_BINARY : Options.RAW, (problem != null) ? problem : "");
+		return measurement.result(this.variant, (problem != null) ? problem : "");
 	}
 
 	private void drain(String slot, Progress progress, AtomicReference<Connection> holder) throws SQLException {
@@ -95,8 +106,11 @@ final class RawVariant {
 			long expected = progress.expected();
 			long counted = 0;
 			while (counted < expected) {
-				ByteBuffer buffer = stream.read();
+				ByteBuffer buffer = (this.pauseNanos > 0) ? stream.readPending() : stream.read();
 				if (buffer == null) {
+					if (this.pauseNanos > 0) {
+						LockSupport.parkNanos(this.pauseNanos);
+					}
 					continue;
 				}
 				// the buffer is a slice of pgjdbc's receive buffer: its data starts at position(), not 0

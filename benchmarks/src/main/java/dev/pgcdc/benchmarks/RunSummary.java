@@ -20,7 +20,8 @@ final class RunSummary {
 	private static final double SATURATED_PERCENT = 85;
 
 	/** Variants that are not pgcdc: the baselines and the peer. */
-	private static final Set<String> NOT_PGCDC = Set.of(Options.RAW, Options.PG_RECVLOGICAL, Options.DEBEZIUM);
+	private static final Set<String> NOT_PGCDC = Set.of(Options.RAW, Options.RAW_BINARY, Options.RAW_COALESCED,
+			Options.PG_RECVLOGICAL, Options.DEBEZIUM);
 
 	private final List<Run> runs;
 

@@ -142,8 +142,8 @@ public final class W1Benchmark {
 					Result result;
 					try {
 						result = switch (variant) {
-							case Options.RAW, Options.RAW_BINARY -> new RawVariant(database,
-									Options.RAW_BINARY.equals(variant)).run(slots.get(i), options.rows(), options.timeoutMillis());
+							case Options.RAW, Options.RAW_BINARY, Options.RAW_COALESCED -> new RawVariant(database, variant)
+								.run(slots.get(i), options.rows(), options.timeoutMillis());
 							case Options.PG_RECVLOGICAL -> new RecvLogicalVariant(database).run(slots.get(i),
 									options.rows(), endLsn, options.timeoutMillis());
 							case Options.REDIS -> new RedisVariant(database).run(slots.get(i), options.rows(),
