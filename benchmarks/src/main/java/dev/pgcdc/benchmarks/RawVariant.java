@@ -35,6 +35,9 @@ final class RawVariant {
 	/** 0: blocking reads; else the pause when nothing has arrived yet (experiment {@code raw-coalesced}). */
 	private final long pauseNanos;
 
+	/** With {@link #pauseNanos}: 0 to pause only when nothing has arrived, else after every so many messages. */
+	private final int pauseEvery;
+
 	RawVariant(BenchmarkDatabase database) {
 		this(database, Options.RAW);
 	}
@@ -51,6 +54,7 @@ final class RawVariant {
 		this.binary = Options.RAW_BINARY.equals(variant);
 		this.pauseNanos = Options.RAW_COALESCED.equals(variant)
 				? TimeUnit.MICROSECONDS.toNanos(Long.getLong("bench.raw.pause-micros", 200)) : 0;
+		this.pauseEvery = Integer.getInteger("bench.raw.pause-every", 0);
 	}
 
 	Result run(String slot, long rows, long timeoutMillis) throws Exception {
@@ -105,13 +109,18 @@ final class RawVariant {
 				.start();
 			long expected = progress.expected();
 			long counted = 0;
+			int sincePause = 0;
 			while (counted < expected) {
-				ByteBuffer buffer = (this.pauseNanos > 0) ? stream.readPending() : stream.read();
+				ByteBuffer buffer = (this.pauseNanos > 0 && this.pauseEvery == 0) ? stream.readPending() : stream.read();
 				if (buffer == null) {
 					if (this.pauseNanos > 0) {
 						LockSupport.parkNanos(this.pauseNanos);
 					}
 					continue;
+				}
+				if (this.pauseEvery > 0 && ++sincePause >= this.pauseEvery) {
+					sincePause = 0;
+					LockSupport.parkNanos(this.pauseNanos);
 				}
 				// the buffer is a slice of pgjdbc's receive buffer: its data starts at position(), not 0
 				byte type = buffer.get(buffer.position());
