@@ -28,8 +28,8 @@ record Options(long rows, int batch, List<String> variants, long timeoutMillis, 
 	static final String RAW_BINARY = "raw-binary";
 
 	/**
-	 * An experiment, not in the report: {@link #RAW} reading only what has arrived and pausing
-	 * ({@code -Dbench.raw.pause-micros}, 200) when nothing has, so that messages pile up in the socket.
+	 * An experiment, not in the report: {@link #RAW} pausing {@code -Dbench.raw.pause-micros} (100) after every
+	 * {@code -Dbench.raw.pause-every} (32) messages, so that they pile up in the socket.
 	 */
 	static final String RAW_COALESCED = "raw-coalesced";
 

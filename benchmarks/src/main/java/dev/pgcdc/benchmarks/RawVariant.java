@@ -32,11 +32,10 @@ final class RawVariant {
 
 	private final boolean binary;
 
-	/** 0: blocking reads; else the pause when nothing has arrived yet (experiment {@code raw-coalesced}). */
-	private final long pauseNanos;
-
-	/** With {@link #pauseNanos}: 0 to pause only when nothing has arrived, else after every so many messages. */
+	/** 0, or how many messages are read between pauses (experiment {@code raw-coalesced}). */
 	private final int pauseEvery;
+
+	private final long pauseNanos;
 
 	RawVariant(BenchmarkDatabase database) {
 		this(database, Options.RAW);
@@ -52,9 +51,8 @@ final class RawVariant {
 		this.database = database;
 		this.variant = variant;
 		this.binary = Options.RAW_BINARY.equals(variant);
-		this.pauseNanos = Options.RAW_COALESCED.equals(variant)
-				? TimeUnit.MICROSECONDS.toNanos(Long.getLong("bench.raw.pause-micros", 200)) : 0;
-		this.pauseEvery = Integer.getInteger("bench.raw.pause-every", 0);
+		this.pauseEvery = Options.RAW_COALESCED.equals(variant) ? Integer.getInteger("bench.raw.pause-every", 32) : 0;
+		this.pauseNanos = TimeUnit.MICROSECONDS.toNanos(Long.getLong("bench.raw.pause-micros", 100));
 	}
 
 	Result run(String slot, long rows, long timeoutMillis) throws Exception {
@@ -111,13 +109,11 @@ final class RawVariant {
 			long counted = 0;
 			int sincePause = 0;
 			while (counted < expected) {
-				ByteBuffer buffer = (this.pauseNanos > 0 && this.pauseEvery == 0) ? stream.readPending() : stream.read();
+				ByteBuffer buffer = stream.read();
 				if (buffer == null) {
-					if (this.pauseNanos > 0) {
-						LockSupport.parkNanos(this.pauseNanos);
-					}
 					continue;
 				}
+				// the pause lets the server's messages pile up in the socket: fewer, larger writes and reads
 				if (this.pauseEvery > 0 && ++sincePause >= this.pauseEvery) {
 					sincePause = 0;
 					LockSupport.parkNanos(this.pauseNanos);
