@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -31,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Takeover with a backlog: instance A's sink publishes slowly (2 ms a message), so it holds most of a
- * workload unpublished when its walsender is terminated, and instance B takes the slot over. A publishes
+ * Takeover with a backlog: instance A's sink holds its publishes until the whole workload is in its window,
+ * then publishes slowly (2 ms a message), so it holds most of the workload unpublished when its walsender is
+ * terminated, and instance B takes the slot over. A publishes
  * nothing once B has started (its backlog waits while A's connection is lost, and is dropped when A learns
  * that B holds the slot), so the queue never gets an older change after a newer one; every change arrives.
  * Each instance publishes to an exchange of its own, both bound to the one queue, so that every message
@@ -59,7 +61,8 @@ class RabbitTakeoverTests {
 			.reconnect(Duration.ofMillis(200), Duration.ofSeconds(1))
 			.build();
 		AtomicBoolean slow = new AtomicBoolean(true);
-		CachingConnectionFactory factoryA = slowFactory(rabbit, slow);
+		CountDownLatch released = new CountDownLatch(1);
+		CachingConnectionFactory factoryA = slowFactory(rabbit, slow, released);
 		CachingConnectionFactory factoryB = rabbit.connectionFactory();
 		RabbitSink sinkA = RabbitSinkFactory.create(RabbitSinkSettings.defaults().withExchange("takeover.a"), settingsA,
 				null, factoryA, null);
@@ -78,6 +81,9 @@ class RabbitTakeoverTests {
 				database.execute("INSERT INTO orders SELECT g, 'NEW' FROM generate_series(" + (t * 10 + 1) + ", "
 						+ (t * 10 + 10) + ") g");
 			}
+			// how fast the inserts run must not decide the backlog: A publishes only once it holds them all
+			await().atMost(Duration.ofSeconds(60)).until(() -> sinkA.statistics().backlog() == ROWS);
+			released.countDown();
 			await().atMost(Duration.ofSeconds(30)).until(() -> sinkA.statistics().published() >= 300);
 			assertThat(sinkA.statistics().backlog()).as("a backlog in A's sink").isGreaterThan(1_000);
 			database.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '"
@@ -107,6 +113,7 @@ class RabbitTakeoverTests {
 		}
 		finally {
 			slow.set(false);
+			released.countDown();
 			a.stop();
 			b.stop();
 			sinkA.stop();
@@ -116,8 +123,12 @@ class RabbitTakeoverTests {
 		}
 	}
 
-	/** A connection factory whose publishes take 2 ms each while {@code slow} is set. */
-	private static CachingConnectionFactory slowFactory(EmbeddedRabbitSupport.Node rabbit, AtomicBoolean slow) {
+	/**
+	 * A connection factory whose publishes wait for {@code released}, then take 2 ms each, while {@code slow}
+	 * is set.
+	 */
+	private static CachingConnectionFactory slowFactory(EmbeddedRabbitSupport.Node rabbit, AtomicBoolean slow,
+			CountDownLatch released) {
 		ConnectionFactory client = rabbit.clientFactory();
 		client.setTrafficListener(new TrafficListener() {
 
@@ -125,6 +136,7 @@ class RabbitTakeoverTests {
 			public void write(Command command) {
 				if (slow.get() && command.getMethod() instanceof AMQP.Basic.Publish) {
 					try {
+						released.await(60, TimeUnit.SECONDS);
 						TimeUnit.MILLISECONDS.sleep(2);
 					}
 					catch (InterruptedException ex) {
