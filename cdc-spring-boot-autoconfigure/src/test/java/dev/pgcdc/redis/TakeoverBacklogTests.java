@@ -8,6 +8,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -36,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Takeover with a backlog: instance A holds queued transactions behind a slow listener when its walsender is
- * terminated, and instance B takes the slot over. A delivers nothing once B has started (its backlog waits
+ * Takeover with a backlog: instance A holds queued transactions behind a slow listener (which waits until the
+ * whole workload is committed, then takes 2 ms a payment) when its walsender is terminated, and instance B takes the slot over. A delivers nothing once B has started (its backlog waits
  * while A's connection is lost, and is dropped when A learns B holds the slot), so a shared downstream system
  * never sees an older transaction after a newer one; the Redis counters (exactly-once) equal the SQL sums and
  * the last value per key is the newest.
@@ -46,6 +47,9 @@ class TakeoverBacklogTests {
 
 	/** Every delivery of either instance: instance (0 = A, 1 = B), row id, when. */
 	static final Queue<long[]> deliveries = new ConcurrentLinkedQueue<>();
+
+	/** Holds A's listener until every insert is committed, so how fast the inserts run cannot empty the backlog. */
+	static volatile CountDownLatch released = new CountDownLatch(1);
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, DataRedisAutoConfiguration.class,
@@ -58,6 +62,7 @@ class TakeoverBacklogTests {
 		database.execute("CREATE TABLE payments (id int PRIMARY KEY, customer int, amount int)");
 		int port = EmbeddedRedisSupport.shared().port();
 		String slot = "takeover_backlog";
+		released = new CountDownLatch(1);
 		try (StatefulRedisConnection<String, String> client = RedisTestSupport.client(port)) {
 			RedisCommands<String, String> redis = client.sync();
 			ApplicationContextRunner common = this.runner.withPropertyValues(database.cdcProperties(slot))
@@ -81,6 +86,7 @@ class TakeoverBacklogTests {
 					database.execute("INSERT INTO payments SELECT g, g % 7, g % 13 + 1 FROM generate_series(" + (t * 10 + 1)
 							+ ", " + (t * 10 + 10) + ") g");
 				}
+				released.countDown();
 				await().atMost(Duration.ofSeconds(30)).until(() -> deliveries.size() >= 300);
 				assertThat(deliveries.size()).as("a backlog behind A's slow listener").isLessThan(2_500);
 				database.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '"
@@ -118,6 +124,9 @@ class TakeoverBacklogTests {
 				});
 			}));
 		}
+		finally {
+			released.countDown();
+		}
 	}
 
 	private static Set<Long> ids() {
@@ -144,6 +153,9 @@ class TakeoverBacklogTests {
 
 		@CdcListener(tables = "payments")
 		void on(ChangeEvent event) throws InterruptedException {
+			if (this.instance == 0) {
+				released.await(60, TimeUnit.SECONDS);
+			}
 			deliveries.add(new long[] { this.instance, ((Number) event.row().get("id")).longValue(), System.nanoTime() });
 			TimeUnit.MILLISECONDS.sleep(2);
 		}
