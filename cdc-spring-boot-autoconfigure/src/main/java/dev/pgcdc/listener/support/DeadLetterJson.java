@@ -259,6 +259,87 @@ final class DeadLetterJson {
 		return this.position > start;
 	}
 
+	/**
+	 * Return a parsed value as an object.
+	 * @param value the parsed value
+	 * @param what what the value is, for the message
+	 * @return the object's members
+	 * @throws IllegalArgumentException if the value is not a JSON object
+	 */
+	static Map<?, ?> asObject(Object value, String what) {
+		if (value instanceof Map<?, ?> map) {
+			return map;
+		}
+		throw new IllegalArgumentException("expected a JSON object for the " + what);
+	}
+
+	/**
+	 * Return a parsed value as an array.
+	 * @param value the parsed value
+	 * @param what what the value is, for the message
+	 * @return the array's elements
+	 * @throws IllegalArgumentException if the value is not a JSON array
+	 */
+	static List<?> asArray(Object value, String what) {
+		if (value instanceof List<?> list) {
+			return list;
+		}
+		throw new IllegalArgumentException("expected a JSON array for '" + what + "'");
+	}
+
+	/**
+	 * Return a parsed value as a string.
+	 * @param value the parsed value
+	 * @param what what the value is, for the message
+	 * @return the string
+	 * @throws IllegalArgumentException if the value is not a JSON string
+	 */
+	static String asString(Object value, String what) {
+		if (value instanceof String text) {
+			return text;
+		}
+		throw new IllegalArgumentException("expected a string for the " + what);
+	}
+
+	/**
+	 * Return a string member of an object.
+	 * @param object the object
+	 * @param member the member's name
+	 * @return the string
+	 * @throws IllegalArgumentException if the member is missing or not a string
+	 */
+	static String string(Map<?, ?> object, String member) {
+		return asString(object.get(member), "'" + member + "'");
+	}
+
+	/**
+	 * Return a boolean member of an object.
+	 * @param object the object
+	 * @param member the member's name
+	 * @return the boolean
+	 * @throws IllegalArgumentException if the member is missing or not a boolean
+	 */
+	static boolean bool(Map<?, ?> object, String member) {
+		if (object.get(member) instanceof Boolean value) {
+			return value;
+		}
+		throw new IllegalArgumentException("expected a boolean '" + member + "'");
+	}
+
+	/**
+	 * Return a number member of an object.
+	 * @param object the object
+	 * @param member the member's name
+	 * @return the number, with its exact digits
+	 * @throws IllegalArgumentException if the member is missing or not a number
+	 */
+	static BigDecimal number(Map<?, ?> object, String member) {
+		if (object.get(member) instanceof BigDecimal number) {
+			return number;
+		}
+		throw new IllegalArgumentException("expected a number for '" + member + "'");
+	}
+
 	private void skipWhitespace() {
 		while (this.position < this.text.length()) {
 			char c = this.text.charAt(this.position);

@@ -35,6 +35,7 @@ import dev.pgcdc.event.ChangeEvent;
 import dev.pgcdc.event.LogicalMessage;
 import dev.pgcdc.event.Lsn;
 import dev.pgcdc.event.Operation;
+import dev.pgcdc.event.PgRange;
 import dev.pgcdc.event.Row;
 import dev.pgcdc.event.TableId;
 import dev.pgcdc.event.ValueConverter;
@@ -583,7 +584,10 @@ class JdbcDeadLettersTests {
 		}
 	}
 
-	/** {@link Objects#deepEquals} that also looks inside lists, and insists on the same classes. */
+	/**
+	 * {@link Objects#deepEquals} that also looks inside lists, maps (in their order) and ranges, and insists
+	 * on the same classes.
+	 */
 	private static boolean deepEquals(Object a, Object b) {
 		if (a == null || b == null) {
 			return a == b;
@@ -598,6 +602,14 @@ class JdbcDeadLettersTests {
 				}
 			}
 			return true;
+		}
+		if (a instanceof Map<?, ?> left && b instanceof Map<?, ?> right) {
+			return deepEquals(new ArrayList<>(left.keySet()), new ArrayList<>(right.keySet()))
+					&& deepEquals(new ArrayList<>(left.values()), new ArrayList<>(right.values()));
+		}
+		if (a instanceof PgRange<?> left && b instanceof PgRange<?> right) {
+			return deepEquals(left.lower(), right.lower()) && deepEquals(left.upper(), right.upper())
+					&& left.equals(right);
 		}
 		return a.getClass() == b.getClass() && Objects.deepEquals(a, b);
 	}
