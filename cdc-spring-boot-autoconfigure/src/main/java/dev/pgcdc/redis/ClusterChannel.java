@@ -119,11 +119,17 @@ final class ClusterChannel {
 	void open() {
 		close();
 		RedisClusterClient client = this.client;
+		boolean reopened = client != null;
 		if (client == null) {
 			client = this.clients.get();
 			this.client = client;
 		}
 		try {
+			if (reopened) {
+				// opened again after a failure: the slot map may still name a master that died, and only a
+				// fresh one names the replica the cluster promoted in its place
+				client.refreshPartitions();
+			}
 			this.connection = client.connect(ByteArrayCodec.INSTANCE);
 			this.connection.sync().ping();
 		}

@@ -244,11 +244,6 @@ final class RedisWriter implements Runnable {
 			throw new RedisUnavailableException("Cannot connect to Redis: " + ex.getMessage(), ex);
 		}
 		this.fence = parseFence(stored);
-		if (this.failedAttempts > 0) {
-			logger.info("Redis sink reconnected after " + this.failedAttempts + " attempt(s)"
-					+ (this.settings.exactlyOnce() ? "; exactly-once fence at " + this.fence : ""));
-			this.failedAttempts = 0;
-		}
 	}
 
 	/**
@@ -454,6 +449,14 @@ final class RedisWriter implements Runnable {
 	}
 
 	private void complete(PendingTransaction transaction) {
+		if (this.failedAttempts > 0) {
+			// reset on progress, not on connecting: a cluster whose failed master is not replaced yet accepts
+			// the connection and fails every block, and the back-off must still grow
+			logger.info("Redis sink writes again after " + this.failedAttempts + " failed attempt(s)"
+					+ ((this.settings.exactlyOnce() && this.channel.cluster() == null)
+							? "; exactly-once fence at " + this.fence : ""));
+			this.failedAttempts = 0;
+		}
 		transaction.release();
 		long end = transaction.commit().endLsn().value();
 		// snapshot chunks end at position 0: completion never moves backwards

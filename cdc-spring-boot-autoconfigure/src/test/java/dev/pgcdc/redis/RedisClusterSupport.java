@@ -31,8 +31,9 @@ import static org.awaitility.Awaitility.await;
  * embedded-redis artifact the other Redis tests use: {@code --cluster-enabled yes} on free ports, each node
  * in its own directory under {@code target/redis-cluster}, the 16,384 slots split in three ranges with
  * {@code CLUSTER ADDSLOTS} (in chunks: Redis 6.2 has no {@code ADDSLOTSRANGE}), joined with
- * {@code CLUSTER MEET}, ready once every node reports {@code cluster_state:ok}. Register it with
- * {@code @RegisterExtension static}; it stops the nodes after the class.
+ * {@code CLUSTER MEET}, ready once every node reports {@code cluster_state:ok}; {@link #withReplica()} adds a
+ * fourth node that replicates the first master ({@code CLUSTER REPLICATE}), ready once its link is up.
+ * Register it with {@code @RegisterExtension static}; it stops the nodes after the class.
  */
 final class RedisClusterSupport implements BeforeAllCallback, AfterAllCallback {
 
@@ -45,6 +46,17 @@ final class RedisClusterSupport implements BeforeAllCallback, AfterAllCallback {
 	private final List<Integer> ports = new ArrayList<>();
 
 	private RedisClient nodes;
+
+	private boolean replica;
+
+	/**
+	 * Add a replica of the first master, as node {@code 3}, that the cluster promotes when that master fails.
+	 * @return this support
+	 */
+	RedisClusterSupport withReplica() {
+		this.replica = true;
+		return this;
+	}
 
 	@Override
 	public void beforeAll(ExtensionContext context) throws Exception {
@@ -59,25 +71,7 @@ final class RedisClusterSupport implements BeforeAllCallback, AfterAllCallback {
 	void start(String name) throws Exception {
 		Path root = Path.of("target", "redis-cluster", name).toAbsolutePath();
 		for (int i = 0; i < MASTERS; i++) {
-			int port = freePort();
-			Path dir = Files.createDirectories(root.resolve(Integer.toString(port)));
-			try (var old = Files.list(dir)) {
-				for (Path file : old.toList()) {
-					Files.delete(file);
-				}
-			}
-			RedisServer server = RedisServer.newRedisServer()
-				.port(port)
-				.setting("cluster-enabled yes")
-				.setting("cluster-config-file nodes.conf")
-				.setting("cluster-node-timeout 5000")
-				.setting("dir " + dir)
-				.setting("save \"\"")
-				.setting("appendonly no")
-				.build();
-			server.start();
-			this.servers.add(server);
-			this.ports.add(port);
+			startNode(root);
 		}
 		this.nodes = RedisClient.create();
 		int first = 0;
@@ -102,6 +96,49 @@ final class RedisClusterSupport implements BeforeAllCallback, AfterAllCallback {
 				});
 			}
 		}
+		if (this.replica) {
+			startNode(root);
+			try (StatefulRedisConnection<String, String> replica = node(MASTERS);
+					StatefulRedisConnection<String, String> master = node(0)) {
+				replica.sync().clusterMeet("127.0.0.1", this.ports.get(0));
+				String masterId = master.sync().clusterMyId();
+				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+					.until(() -> replica.sync().clusterNodes().contains(masterId));
+				replica.sync().clusterReplicate(masterId);
+				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+					.until(() -> replica.sync().info("replication").contains("master_link_status:up")
+							&& replica.sync().clusterInfo().contains("cluster_state:ok"));
+			}
+			// the masters vote for a replica only once gossip has told them of it
+			for (int i = 0; i <= MASTERS; i++) {
+				try (StatefulRedisConnection<String, String> node = node(i)) {
+					await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+						.until(() -> node.sync().clusterInfo().contains("cluster_known_nodes:" + (MASTERS + 1)));
+				}
+			}
+		}
+	}
+
+	private void startNode(Path root) throws IOException {
+		int port = freePort();
+		Path dir = Files.createDirectories(root.resolve(Integer.toString(port)));
+		try (var old = Files.list(dir)) {
+			for (Path file : old.toList()) {
+				Files.delete(file);
+			}
+		}
+		RedisServer server = RedisServer.newRedisServer()
+			.port(port)
+			.setting("cluster-enabled yes")
+			.setting("cluster-config-file nodes.conf")
+			.setting("cluster-node-timeout 5000")
+			.setting("dir " + dir)
+			.setting("save \"\"")
+			.setting("appendonly no")
+			.build();
+		server.start();
+		this.servers.add(server);
+		this.ports.add(port);
 	}
 
 	void stop() {

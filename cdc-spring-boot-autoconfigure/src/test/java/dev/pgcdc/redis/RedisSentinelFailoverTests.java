@@ -1,10 +1,6 @@
 package dev.pgcdc.redis;
 
 import java.net.ServerSocket;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,10 +35,6 @@ import static org.awaitility.Awaitility.await;
 class RedisSentinelFailoverTests {
 
 	private static final String MASTER = "pgcdc";
-
-	private static final int ORDER_TRANSACTIONS = 600;
-
-	private static final int ORDERS_EACH = 10;
 
 	@Test
 	void sinkFollowsTheFailoverToThePromotedReplicaAndLosesNothing() throws Exception {
@@ -92,11 +84,11 @@ class RedisSentinelFailoverTests {
 			engine.start();
 			CompletableFuture<Integer> products = CompletableFuture
 				.supplyAsync(() -> RedisTestSupport.randomWorkload(database, 17, 12_000, 1_500, 20));
-			CompletableFuture<Void> orders = CompletableFuture.runAsync(() -> insertOrders(database));
-			long total = (long) ORDER_TRANSACTIONS * ORDERS_EACH;
-			await().atMost(Duration.ofSeconds(60)).until(() -> count(toMaster.sync()) >= total / 3);
+			CompletableFuture<Void> orders = CompletableFuture.runAsync(() -> RedisFailoverWorkload.insertOrders(database));
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> RedisExactlyOnceTests.count(toMaster.sync()) >= RedisFailoverWorkload.ORDERS / 3);
 			long killedAt = System.nanoTime();
-			kill(toMaster.sync());
+			RedisFailoverWorkload.kill(toMaster.sync());
 			try (StatefulRedisConnection<String, String> toReplica = clients.connect(uri(replicaPort))) {
 				RedisCommands<String, String> redis = toReplica.sync();
 				// the sentinel kills client connections of an instance it reconfigures: poll through that
@@ -107,9 +99,10 @@ class RedisSentinelFailoverTests {
 				RedisTestSupport.mark(database, 1);
 				await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> RedisTestSupport.reached(redis, 1));
 				int keys = RedisTestSupport.assertRedisEqualsTable(database, redis);
-				long sqlOrders = sqlCount(database);
-				assertThat(count(redis)).as("orders counted once each across the failover").isEqualTo(sqlOrders);
-				Map<String, Long> expected = sqlSums(database);
+				long sqlOrders = RedisExactlyOnceTests.sqlCount(database);
+				assertThat(RedisExactlyOnceTests.count(redis)).as("orders counted once each across the failover")
+					.isEqualTo(sqlOrders);
+				Map<String, Long> expected = RedisExactlyOnceTests.sqlSums(database);
 				Map<String, Long> actual = new HashMap<>();
 				for (String key : redis.keys("customer:*:total")) {
 					actual.put(key, Long.parseLong(redis.get(key)));
@@ -139,65 +132,6 @@ class RedisSentinelFailoverTests {
 
 	private static io.lettuce.core.RedisURI uri(int port) {
 		return io.lettuce.core.RedisURI.create("127.0.0.1", port);
-	}
-
-	/** SIGKILL a redis-server process: no shutdown, no last words to its replica. */
-	private static void kill(RedisCommands<String, String> redis) {
-		long pid = redis.info("server").lines()
-			.filter((line) -> line.startsWith("process_id:"))
-			.mapToLong((line) -> Long.parseLong(line.substring("process_id:".length()).trim()))
-			.findFirst()
-			.orElseThrow();
-		ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
-		process.destroyForcibly();
-		await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive());
-	}
-
-	private static void insertOrders(TestDatabase database) {
-		try (Connection connection = database.connect()) {
-			connection.setAutoCommit(false);
-			try (PreparedStatement statement = connection.prepareStatement(
-					"INSERT INTO orders (customer, amount) SELECT (g * 7 + ?) % 50, 1 + (g * 13 + ?) % 100 "
-							+ "FROM generate_series(1, ?) g")) {
-				for (int t = 0; t < ORDER_TRANSACTIONS; t++) {
-					statement.setInt(1, t);
-					statement.setInt(2, t * 3);
-					statement.setInt(3, ORDERS_EACH);
-					statement.executeUpdate();
-					connection.commit();
-					if (t % 20 == 0) {
-						Thread.sleep(50);
-					}
-				}
-			}
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	private static long count(RedisCommands<String, String> redis) {
-		String count = redis.get("orders:count");
-		return (count != null) ? Long.parseLong(count) : 0;
-	}
-
-	private static long sqlCount(TestDatabase database) throws Exception {
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT count(*) FROM orders")) {
-			rs.next();
-			return rs.getLong(1);
-		}
-	}
-
-	private static Map<String, Long> sqlSums(TestDatabase database) throws Exception {
-		Map<String, Long> sums = new HashMap<>();
-		try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery("SELECT customer, sum(amount) FROM orders GROUP BY customer")) {
-			while (rs.next()) {
-				sums.put("customer:" + rs.getInt(1) + ":total", rs.getLong(2));
-			}
-		}
-		return sums;
 	}
 
 	private static int freePort() throws Exception {
