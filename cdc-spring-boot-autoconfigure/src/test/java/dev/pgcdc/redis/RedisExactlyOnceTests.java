@@ -3,7 +3,6 @@ package dev.pgcdc.redis;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -102,23 +101,7 @@ class RedisExactlyOnceTests {
 	}
 
 	static void insertOrders(TestDatabase database) {
-		try (Connection connection = database.connect()) {
-			connection.setAutoCommit(false);
-			try (PreparedStatement statement = connection.prepareStatement(
-					"INSERT INTO orders (customer, amount) SELECT (g * 7 + ?) % 50, 1 + (g * 13 + ?) % 100 "
-							+ "FROM generate_series(1, ?) g")) {
-				for (int t = 0; t < TRANSACTIONS; t++) {
-					statement.setInt(1, t);
-					statement.setInt(2, t * 3);
-					statement.setInt(3, ORDERS_EACH);
-					statement.executeUpdate();
-					connection.commit();
-				}
-			}
-		}
-		catch (Exception ex) {
-			throw new IllegalStateException(ex);
-		}
+		RedisFailoverWorkload.insertOrders(database, TRANSACTIONS, ORDERS_EACH, 0);
 	}
 
 	static long count(RedisClusterCommands<String, String> redis) {

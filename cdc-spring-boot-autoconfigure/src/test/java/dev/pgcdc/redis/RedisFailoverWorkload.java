@@ -28,18 +28,26 @@ final class RedisFailoverWorkload {
 
 	/** Insert the orders, one transaction of {@link #ORDERS_EACH} at a time, pausing now and then. */
 	static void insertOrders(TestDatabase database) {
+		insertOrders(database, TRANSACTIONS, ORDERS_EACH, 20);
+	}
+
+	/**
+	 * Insert {@code transactions} transactions of {@code ordersEach} orders of 50 customers.
+	 * @param pauseEvery pause 50 ms after this many transactions, {@code 0} never
+	 */
+	static void insertOrders(TestDatabase database, int transactions, int ordersEach, int pauseEvery) {
 		try (Connection connection = database.connect()) {
 			connection.setAutoCommit(false);
 			try (PreparedStatement statement = connection.prepareStatement(
 					"INSERT INTO orders (customer, amount) SELECT (g * 7 + ?) % 50, 1 + (g * 13 + ?) % 100 "
 							+ "FROM generate_series(1, ?) g")) {
-				for (int t = 0; t < TRANSACTIONS; t++) {
+				for (int t = 0; t < transactions; t++) {
 					statement.setInt(1, t);
 					statement.setInt(2, t * 3);
-					statement.setInt(3, ORDERS_EACH);
+					statement.setInt(3, ordersEach);
 					statement.executeUpdate();
 					connection.commit();
-					if (t % 20 == 0) {
+					if (pauseEvery > 0 && t % pauseEvery == 0) {
 						Thread.sleep(50);
 					}
 				}
