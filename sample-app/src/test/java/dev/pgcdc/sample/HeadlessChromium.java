@@ -6,8 +6,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -141,18 +146,52 @@ final class HeadlessChromium implements AutoCloseable {
 	@Override
 	public void close() throws IOException {
 		this.socket.abort();
-		this.process.destroy();
-		try {
-			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
-				this.process.destroyForcibly();
+		// Chromium's helper processes (network service, GPU, renderers) outlive the browser process for a
+		// moment and keep writing into the profile: end them all before deleting it
+		List<ProcessHandle> processes = Stream.concat(this.process.descendants(), Stream.of(this.process.toHandle()))
+			.toList();
+		processes.forEach(ProcessHandle::destroy);
+		for (ProcessHandle process : processes) {
+			try {
+				process.onExit().get(10, TimeUnit.SECONDS);
+			}
+			catch (Exception ex) {
+				process.destroyForcibly();
 			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		try (Stream<Path> files = Files.walk(this.profile)) {
-			files.sorted((a, b) -> b.compareTo(a)).forEach((path) -> path.toFile().delete());
-		}
+		deleteProfile();
+	}
+
+	/** Delete the profile directory; a file some process renamed or removed meanwhile is not an error. */
+	private void deleteProfile() throws IOException {
+		Files.walkFileTree(this.profile, new SimpleFileVisitor<>() {
+
+			@Override
+			public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+				Files.deleteIfExists(file);
+				return FileVisitResult.CONTINUE;
+			}
+
+			@Override
+			public FileVisitResult visitFileFailed(Path file, IOException ex) throws IOException {
+				if (ex instanceof NoSuchFileException) {
+					return FileVisitResult.CONTINUE;
+				}
+				throw ex;
+			}
+
+			@Override
+			public FileVisitResult postVisitDirectory(Path dir, IOException ex) throws IOException {
+				try {
+					Files.deleteIfExists(dir);
+				}
+				catch (DirectoryNotEmptyException notEmpty) {
+					// a file appeared after the walk listed the directory: leave it to the temp cleaner
+				}
+				return FileVisitResult.CONTINUE;
+			}
+
+		});
 	}
 
 	/**
