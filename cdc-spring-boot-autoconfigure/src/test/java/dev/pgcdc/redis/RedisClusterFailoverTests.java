@@ -49,12 +49,15 @@ class RedisClusterFailoverTests {
 				StatefulRedisConnection<String, String> replica = cluster.node(3)) {
 			sink.start();
 			engine.start();
-			CompletableFuture<Void> orders = CompletableFuture
-				.runAsync(() -> RedisFailoverWorkload.insertOrders(database));
+			int third = RedisFailoverWorkload.TRANSACTIONS / 3;
+			RedisFailoverWorkload.insertOrders(database, 0, third, RedisFailoverWorkload.ORDERS_EACH);
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> sink.statistics().transactions() >= RedisFailoverWorkload.TRANSACTIONS / 3);
 			long killedAt = System.nanoTime();
 			RedisFailoverWorkload.kill(master.sync());
+			// the rest of the orders arrive while the cluster promotes the replica
+			CompletableFuture<Void> orders = CompletableFuture.runAsync(() -> RedisFailoverWorkload.insertOrders(database,
+					third, RedisFailoverWorkload.TRANSACTIONS, RedisFailoverWorkload.ORDERS_EACH));
 			await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
 				.until(() -> replica.sync().info("replication").contains("role:master"));
 			double promotedAfter = (System.nanoTime() - killedAt) / 1e9;

@@ -101,7 +101,7 @@ class RedisExactlyOnceTests {
 	}
 
 	static void insertOrders(TestDatabase database) {
-		RedisFailoverWorkload.insertOrders(database, TRANSACTIONS, ORDERS_EACH, 0);
+		RedisFailoverWorkload.insertOrders(database, 0, TRANSACTIONS, ORDERS_EACH);
 	}
 
 	static long count(RedisClusterCommands<String, String> redis) {

@@ -10,7 +10,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The order workload of the Redis failover tests: transactions of orders inserted at a steady pace, for
+ * The order workload of the Redis failover tests: transactions of orders, inserted in parts around a kill, for
  * {@link RedisSinkProcess#counters()} to count ({@code orders:count} and an {@code INCRBY} total per
  * customer, compared with {@link RedisExactlyOnceTests#sqlSums}), and the SIGKILL that ends a master
  * without a word to its replicas.
@@ -26,30 +26,23 @@ final class RedisFailoverWorkload {
 	private RedisFailoverWorkload() {
 	}
 
-	/** Insert the orders, one transaction of {@link #ORDERS_EACH} at a time, pausing now and then. */
-	static void insertOrders(TestDatabase database) {
-		insertOrders(database, TRANSACTIONS, ORDERS_EACH, 20);
-	}
-
 	/**
-	 * Insert {@code transactions} transactions of {@code ordersEach} orders of 50 customers.
-	 * @param pauseEvery pause 50 ms after this many transactions, {@code 0} never
+	 * Insert the transactions numbered {@code from} (inclusive) to {@code to} (exclusive) of the workload,
+	 * {@code ordersEach} orders of 50 customers each; the numbers decide customers and amounts, so inserting
+	 * a workload in parts gives the same rows as inserting it at once.
 	 */
-	static void insertOrders(TestDatabase database, int transactions, int ordersEach, int pauseEvery) {
+	static void insertOrders(TestDatabase database, int from, int to, int ordersEach) {
 		try (Connection connection = database.connect()) {
 			connection.setAutoCommit(false);
 			try (PreparedStatement statement = connection.prepareStatement(
 					"INSERT INTO orders (customer, amount) SELECT (g * 7 + ?) % 50, 1 + (g * 13 + ?) % 100 "
 							+ "FROM generate_series(1, ?) g")) {
-				for (int t = 0; t < transactions; t++) {
+				for (int t = from; t < to; t++) {
 					statement.setInt(1, t);
 					statement.setInt(2, t * 3);
 					statement.setInt(3, ordersEach);
 					statement.executeUpdate();
 					connection.commit();
-					if (pauseEvery > 0 && t % pauseEvery == 0) {
-						Thread.sleep(50);
-					}
 				}
 			}
 		}

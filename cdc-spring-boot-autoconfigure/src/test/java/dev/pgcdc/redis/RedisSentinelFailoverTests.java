@@ -84,11 +84,15 @@ class RedisSentinelFailoverTests {
 			engine.start();
 			CompletableFuture<Integer> products = CompletableFuture
 				.supplyAsync(() -> RedisTestSupport.randomWorkload(database, 17, 12_000, 1_500, 20));
-			CompletableFuture<Void> orders = CompletableFuture.runAsync(() -> RedisFailoverWorkload.insertOrders(database));
+			int third = RedisFailoverWorkload.TRANSACTIONS / 3;
+			RedisFailoverWorkload.insertOrders(database, 0, third, RedisFailoverWorkload.ORDERS_EACH);
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> RedisExactlyOnceTests.count(toMaster.sync()) >= RedisFailoverWorkload.ORDERS / 3);
 			long killedAt = System.nanoTime();
 			RedisFailoverWorkload.kill(toMaster.sync());
+			// the rest of the orders arrive while the sentinel promotes the replica
+			CompletableFuture<Void> orders = CompletableFuture.runAsync(() -> RedisFailoverWorkload.insertOrders(database,
+					third, RedisFailoverWorkload.TRANSACTIONS, RedisFailoverWorkload.ORDERS_EACH));
 			try (StatefulRedisConnection<String, String> toReplica = clients.connect(uri(replicaPort))) {
 				RedisCommands<String, String> redis = toReplica.sync();
 				// the sentinel kills client connections of an instance it reconfigures: poll through that
